@@ -1,0 +1,61 @@
+"""The ``groq-vcr`` command line.
+
+Each command lives in its own module under :mod:`groq_vcr.cli` and is imported only when it runs, so
+``groq-vcr --help`` stays fast. Exit codes: 0 ok, 1 findings (a diff, a secret, a stale cassette),
+2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from groq_vcr import __version__
+from groq_vcr.errors import GroqVcrError
+
+# command name -> "module:attribute" (relative to groq_vcr.cli); one line per command.
+COMMANDS: dict[str, str] = {
+}
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        module = importlib.import_module(f"groq_vcr.cli.{module_name}")
+        command = getattr(module, attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="groq-vcr")
+def cli() -> None:
+    """Record, replay, redact and check go-vcr v2 cassettes of Groq API calls.
+
+    \b
+    Example:
+      groq-vcr demo                 # the whole loop, offline
+      groq-vcr check cassettes/     # validate every cassette
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point: run the CLI, turning our errors into one clear line and exit code 2."""
+    try:
+        return cli.main(args=argv, prog_name="groq-vcr", standalone_mode=True)
+    except GroqVcrError as exc:  # pragma: no cover - commands handle their own; this is the last guard
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)

@@ -1,0 +1,60 @@
+"""The exception tree of groq-vcr.
+
+Every error a user can meet derives from :class:`GroqVcrError`, and its message is a
+sentence that says what happened, where, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GroqVcrError(Exception):
+    """Base class of every error groq-vcr raises on purpose."""
+
+
+class CassetteFormatError(GroqVcrError):
+    """A cassette file cannot be read: names the file, the line/column when known, and the problem."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.problem = problem
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.column = column
+        super().__init__(self._render())
+
+    @property
+    def location(self) -> str:
+        """``file:line:column`` as far as it is known."""
+        where = self.path or "<cassette>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def _render(self) -> str:
+        return f"{self.location}: {self.problem}"
+
+    def with_path(self, path: str | Path) -> CassetteFormatError:
+        """The same error, attributed to ``path`` (used when the text was parsed before its file was known)."""
+        return CassetteFormatError(self.problem, path=path, line=self.line, column=self.column)
+
+
+class SecretFoundError(GroqVcrError):
+    """A cassette about to be written (or scanned) still holds a secret; nothing was written."""
+
+
+class NoMatchError(GroqVcrError):
+    """A request was made that no recorded interaction answers (replay only)."""
+
+
+class InputError(GroqVcrError):
+    """A curl command, request spec or response file given to the CLI is unusable."""

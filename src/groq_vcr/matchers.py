@@ -1,0 +1,207 @@
+"""Request normalisation for matching, and explanations of why two requests differ.
+
+A request's *key* is (method, normalised URL, canonical body digest):
+
+- the URL keeps scheme, host, port and path; the query is compared as a sorted multiset;
+- a JSON body is compared parsed (key order and whitespace ignored);
+- a multipart body by its fields, file names and file bytes (the boundary is ignored);
+- a form body by its sorted fields; anything else byte for byte.
+
+Headers never take part: the ones that identify a request do not vary (content type is implied by the
+body), and the ones that vary per run (auth, cookies, ``User-Agent``, ``X-Stainless-*``) must not.
+Secrets are masked by the same :func:`mask_secrets` the redactor applies before saving, so a live request
+carrying a real key matches the recorded one that carries the placeholder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+GROQ_KEY = re.compile(r"gsk_[A-Za-z0-9]{52}")
+GROQ_KEY_BYTES = re.compile(rb"gsk_[A-Za-z0-9]{52}")
+KEY_PLACEHOLDER = "gsk_REDACTED"
+
+# Headers ignored when matching; documented for users and used by the miss explanation.
+IGNORED_HEADERS = ("authorization", "cookie", "user-agent", "x-stainless-*", "accept-encoding", "content-length")
+
+Masker = Callable[[str], str]
+
+
+def mask_secrets(text: str) -> str:
+    """Replace every Groq key in ``text`` by the placeholder the redactor writes."""
+    return GROQ_KEY.sub(KEY_PLACEHOLDER, text) if "gsk_" in text else text
+
+
+def _mask_bytes(data: bytes) -> bytes:
+    return GROQ_KEY_BYTES.sub(KEY_PLACEHOLDER.encode(), data) if b"gsk_" in data else data
+
+
+def normalise_url(url: str, mask: Masker = mask_secrets) -> str:
+    """Scheme, host, port and path as given; query parameters sorted; secrets masked."""
+    parts = urlsplit(mask(url))
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    netloc = parts.netloc.lower()
+    default_port = {"http": ":80", "https": ":443"}.get(parts.scheme)
+    if default_port and netloc.endswith(default_port):
+        netloc = netloc[: -len(default_port)]
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+
+
+def _content_type(headers: Any) -> str:
+    value = ""
+    if isinstance(headers, dict):
+        for name, values in headers.items():
+            if name.lower() == "content-type":
+                value = values[0] if isinstance(values, list) and values else str(values)
+                break
+    elif headers is not None:
+        value = headers.get("content-type") or ""
+    return str(value)
+
+
+def _multipart_fields(body: bytes, content_type: str) -> list[tuple[str, str, str]] | None:
+    if "boundary=" not in content_type:
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        return None
+    fields = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        name = part.get_param("name", header="content-disposition") or ""
+        filename = part.get_filename() or ""
+        fields.append((str(name), str(filename), hashlib.sha256(_mask_bytes(data)).hexdigest()))
+    return sorted(fields)
+
+
+def canonical_body(body: bytes, content_type: str, mask: Masker = mask_secrets) -> Any:
+    """A comparable form of a body: parsed JSON, multipart fields, sorted form pairs, or masked bytes."""
+    if not body:
+        return None
+    media = content_type.split(";")[0].strip().lower()
+    if media.startswith("multipart/"):
+        fields = _multipart_fields(body, content_type)
+        if fields is not None:
+            return {"multipart": fields}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"bytes": hashlib.sha256(_mask_bytes(body)).hexdigest()}
+    text = mask(text)
+    if media == "application/x-www-form-urlencoded":
+        return {"form": sorted(parse_qsl(text, keep_blank_values=True))}
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
+
+
+def body_digest(canonical: Any) -> str:
+    """A stable digest of a canonical body."""
+    if canonical is None:
+        return ""
+    blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """What identifies a request for replay."""
+
+    method: str
+    url: str
+    body: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
+
+
+@dataclass
+class Probe:
+    """A request as matching sees it: its key parts plus the parsed body, for explanations."""
+
+    method: str
+    url: str
+    body: Any
+    raw_url: str
+
+    @property
+    def key(self) -> RequestKey:
+        return RequestKey(self.method, self.url, body_digest(self.body))
+
+
+def probe(method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_secrets) -> Probe:
+    """Normalise one request for matching."""
+    return Probe(method.upper(), normalise_url(url, mask), canonical_body(body, _content_type(headers), mask), url)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _path(parts: list[Any]) -> str:
+    return "body" + "".join(f"[{p!r}]" for p in parts)
+
+
+def _walk_diff(old: Any, new: Any, parts: list[Any], out: list[str], limit: int) -> None:
+    if len(out) >= limit:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new), key=str):
+            if key not in new:
+                out.append(f"{_path([*parts, key])}: recorded {_short(old[key])}, missing now")
+            elif key not in old:
+                out.append(f"{_path([*parts, key])}: {_short(new[key])} not in the recording")
+            else:
+                _walk_diff(old[key], new[key], [*parts, key], out, limit)
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            out.append(f"{_path(parts)}: {len(new)} items != {len(old)} recorded")
+        for index, (a, b) in enumerate(zip(old, new, strict=False)):
+            _walk_diff(a, b, [*parts, index], out, limit)
+        return
+    if old != new:
+        out.append(f"{_path(parts)}: {_short(new)} != {_short(old)} (recorded)")
+
+
+def explain_difference(request: Probe, recorded: Probe, limit: int = 5) -> list[str]:
+    """Path-addressed reasons why ``request`` does not match ``recorded`` (empty when they match)."""
+    reasons: list[str] = []
+    if request.method != recorded.method:
+        reasons.append(f"method: {request.method} != {recorded.method} (recorded)")
+    if request.url != recorded.url:
+        old, new = urlsplit(recorded.url), urlsplit(request.url)
+        if (old.scheme, old.netloc, old.path) != (new.scheme, new.netloc, new.path):
+            reasons.append(f"url: {new.scheme}://{new.netloc}{new.path} != {old.scheme}://{old.netloc}{old.path}")
+        if old.query != new.query:
+            reasons.append(f"query: {new.query or '(none)'!r} != {old.query or '(none)'!r} (recorded)")
+    if body_digest(request.body) != body_digest(recorded.body):
+        _walk_diff(recorded.body, request.body, [], reasons, limit)
+        if not reasons:
+            reasons.append("body: differs")
+    return reasons[:limit]
+
+
+def similarity(request: Probe, recorded: Probe) -> tuple[int, int]:
+    """Ordering for "closest interaction": more matching parts first, then fewer body differences."""
+    score = (request.method == recorded.method) * 4
+    old, new = urlsplit(recorded.url), urlsplit(request.url)
+    score += (old.path == new.path) * 3 + (old.netloc == new.netloc) + (old.query == new.query)
+    same_body = body_digest(request.body) == body_digest(recorded.body)
+    score += same_body * 2
+    differences = 0 if same_body else len(explain_difference(request, recorded, limit=50))
+    return score, -differences

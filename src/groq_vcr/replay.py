@@ -1,0 +1,162 @@
+"""Indexed, ordered replay of recorded interactions, and explanations when nothing matches.
+
+Interactions are bucketed by (method, normalised URL) and, within a bucket, queued by body digest in
+recorded order. A lookup costs one dict access per level, whatever the cassette's size; bodies of a bucket
+are canonicalised once, the first time the bucket is asked for. The "closest interaction" search runs only
+on a miss.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from groq_vcr.cassette import Interaction
+from groq_vcr.matchers import Masker, Probe, RequestKey, explain_difference, mask_secrets, probe, similarity
+
+
+@dataclass
+class PlayerStats:
+    """Counters that let tests check the cost of matching without timing it."""
+
+    lookups: int = 0
+    bodies_canonicalised: int = 0
+    closest_searches: int = 0
+
+
+@dataclass
+class _Bucket:
+    indices: list[int]
+    queues: dict[str, deque[int]] | None = None
+    last_played: dict[str, int] = field(default_factory=dict)
+
+
+class Player:
+    """Answers requests from a fixed list of recorded interactions, each at most once (unless repeats)."""
+
+    def __init__(
+        self,
+        interactions: Sequence[Interaction],
+        *,
+        allow_repeats: bool = False,
+        mask: Masker = mask_secrets,
+    ) -> None:
+        self.interactions = list(interactions)
+        self.allow_repeats = allow_repeats
+        self.play_counts = [0] * len(self.interactions)
+        self.stats = PlayerStats()
+        self._mask = mask
+        self._buckets: dict[tuple[str, str], _Bucket] | None = None
+        self._probes: dict[int, Probe] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.interactions)
+
+    @property
+    def played(self) -> int:
+        """How many recorded interactions have been played at least once."""
+        return sum(1 for count in self.play_counts if count)
+
+    def unused(self) -> list[int]:
+        """Indices of interactions never played."""
+        return [i for i, count in enumerate(self.play_counts) if not count]
+
+    def recorded_probe(self, index: int) -> Probe:
+        """The normalised form of recorded interaction ``index`` (computed once)."""
+        cached = self._probes.get(index)
+        if cached is None:
+            request = self.interactions[index].request
+            cached = probe(request.method, request.url, request.body_bytes, request.headers, self._mask)
+            self.stats.bodies_canonicalised += 1
+            self._probes[index] = cached
+        return cached
+
+    def _bucket_index(self) -> dict[tuple[str, str], _Bucket]:
+        if self._buckets is None:
+            from groq_vcr.matchers import normalise_url
+
+            buckets: dict[tuple[str, str], _Bucket] = {}
+            for index, interaction in enumerate(self.interactions):
+                request = interaction.request
+                bucket_key = (request.method.upper(), normalise_url(request.url, self._mask))
+                buckets.setdefault(bucket_key, _Bucket([])).indices.append(index)
+            self._buckets = buckets
+        return self._buckets
+
+    def _queues(self, bucket: _Bucket) -> dict[str, deque[int]]:
+        if bucket.queues is None:
+            queues: dict[str, deque[int]] = {}
+            for index in bucket.indices:
+                queues.setdefault(self.recorded_probe(index).key.body, deque()).append(index)
+            bucket.queues = queues
+        return bucket.queues
+
+    def play(self, request: Probe) -> int | None:
+        """Index of the interaction that answers ``request`` (marked played), or None."""
+        key = request.key
+        with self._lock:
+            self.stats.lookups += 1
+            bucket = self._bucket_index().get((key.method, key.url))
+            if bucket is None:
+                return None
+            queue = self._queues(bucket).get(key.body)
+            if queue:
+                index = queue.popleft()
+                bucket.last_played[key.body] = index
+            elif self.allow_repeats and key.body in bucket.last_played:
+                index = bucket.last_played[key.body]
+            else:
+                return None
+            self.play_counts[index] += 1
+            return index
+
+    def was_used_up(self, key: RequestKey) -> bool:
+        """Whether interactions with this key exist but have all been played already."""
+        bucket = self._bucket_index().get((key.method, key.url))
+        if bucket is None:
+            return False
+        return key.body in self._queues(bucket) and not self._queues(bucket)[key.body]
+
+    def closest(self, request: Probe) -> tuple[int, list[str]] | None:
+        """The recorded interaction most like ``request`` and why it differs (only called on a miss)."""
+        self.stats.closest_searches += 1
+        best: tuple[tuple[int, int], int] | None = None
+        for index in range(len(self.interactions)):
+            score = similarity(request, self.recorded_probe(index))
+            if best is None or score > best[0]:
+                best = (score, index)
+        if best is None:
+            return None
+        return best[1], explain_difference(request, self.recorded_probe(best[1]))
+
+
+def describe_miss(
+    request: Probe,
+    player: Player,
+    *,
+    cassette_path: str,
+    rerecord_hint: str,
+    record_mode: str,
+) -> str:
+    """The message of a replay miss: the request, where we looked, the closest interaction and the fix."""
+    lines = [f"No recorded interaction matches {request.method} {request.raw_url}"]
+    lines.append(f"  cassette: {cassette_path} ({player.played} of {len(player)} played, record mode {record_mode!r})")
+    if player.was_used_up(request.key):
+        lines.append(
+            "  a matching interaction exists but was already played: this request was made more times than "
+            "it was recorded (allow repeats with vcr_config={'allow_playback_repeats': True})"
+        )
+    else:
+        found = player.closest(request) if len(player) else None
+        if found is None:
+            lines.append("  closest: (the cassette is empty)")
+        else:
+            index, reasons = found
+            recorded = player.interactions[index].request
+            lines.append(f"  closest: #{index} {recorded.method} {recorded.url}")
+            lines.extend(f"    differs at {reason}" for reason in reasons)
+    lines.append(f"  re-record: {rerecord_hint}")
+    return "\n".join(lines)

@@ -1,0 +1,255 @@
+"""curl command text -> request specs (tokenising, documents with prose, options, errors)."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from pathlib import Path
+
+import pytest
+
+from groq_vcr.curl import extract_curl_commands, parse_curl, parse_curl_text
+from groq_vcr.errors import InputError
+from groq_vcr.request_spec import MISSING_FILE_PLACEHOLDER, load_request_specs
+
+SEED = Path("/work/shared/seeds/000_f3df5dee32a3ef46.txt")
+
+
+def fake_key() -> str:
+    return "gsk_" + "".join(random.choices(string.ascii_letters + string.digits, k=52))
+
+
+def seed_like_document(key: str, audio_path: str = "/C:/Users/Someone/Downloads/note 10.26.08 PM.ogg") -> str:
+    """The shape of the QA seed: prose, curl commands with continuations and multi-line --data, responses."""
+    return f"""Home Assignments 1:
+
+a) chat
+-------
+API request:
+curl --location 'https://api.groq.com/openai/v1/chat/completions' \\
+--header 'Content-Type: application/json' \\
+--header 'Authorization: Bearer {key}' \\
+--data '{{
+"model": "openai/gpt-oss-120b",
+"messages": [{{
+    "role": "user",
+    "content": "say \\"hi\\" twice"
+}}]
+}}'
+
+Resposne:
+{{
+    "id": "chatcmpl-1",
+    "choices": [{{"index": 0, "message": {{"role": "assistant", "content": "ok"}}, "finish_reason": "stop"}}]
+}}
+
+b) audio
+API request:
+
+curl --location 'https://api.groq.com/openai/v1/audio/translations' \\
+--header 'Content-Type: multipart/form-data' \\
+--header 'Authorization: Bearer {key}' \\
+--form 'file=@"{audio_path}"' \\
+--form 'model="whisper-large-v3"'
+
+API response: (I recorded the audio)
+{{
+    "text": " OpenAI is very interesting one."
+}}
+"""
+
+
+def test_document_commands_are_found_with_their_lines() -> None:
+    commands = extract_curl_commands(seed_like_document(fake_key()), origin="notes.txt")
+    assert [(c.index, c.line) for c in commands] == [(1, 6), (2, 26)]
+    assert commands[0].text.endswith("}'")
+    assert commands[1].text.endswith("--form 'model=\"whisper-large-v3\"'")
+
+
+def test_document_commands_parse_to_specs() -> None:
+    key = fake_key()
+    chat, audio = parse_curl_text(seed_like_document(key), origin="notes.txt")
+    assert (chat.method, chat.url) == ("POST", "https://api.groq.com/openai/v1/chat/completions")
+    assert chat.header("Authorization") == f"Bearer {key}"
+    assert chat.follow_redirects is True
+    assert chat.body is not None
+    assert json.loads(chat.body)["messages"][0]["content"] == 'say "hi" twice'
+    assert json.loads(chat.body)["model"] == "openai/gpt-oss-120b"
+    assert audio.method == "POST"
+    assert audio.form == [("model", "whisper-large-v3")]
+    assert [(f.field, f.path, f.upload_name) for f in audio.files] == [
+        ("file", "/C:/Users/Someone/Downloads/note 10.26.08 PM.ogg", "note 10.26.08 PM.ogg")
+    ]
+
+
+def test_the_real_seed_parses() -> None:
+    specs = parse_curl_text(SEED.read_text(encoding="utf-8"), origin=SEED.name)
+    assert [s.url.rsplit("/", 2)[-2:] for s in specs] == [
+        ["chat", "completions"],
+        ["audio", "translations"],
+        ["chat", "completions"],
+    ]
+    vision = json.loads(specs[2].body or b"")
+    assert vision["messages"][0]["content"][1]["image_url"]["url"].startswith("data:image/png;base64,iVBOR")
+    assert specs[1].files[0].upload_type == "audio/ogg"
+
+
+@pytest.mark.parametrize(
+    ("command", "method", "url", "headers", "body"),
+    [
+        ("curl https://x.test/v1/models", "GET", "https://x.test/v1/models", [], None),
+        (
+            "curl -XPOST https://x.test/a -d 'a=1' -d b=2",
+            "POST",
+            "https://x.test/a",
+            [("Content-Type", "application/x-www-form-urlencoded")],
+            b"a=1&b=2",
+        ),
+        (
+            "curl -sSL -X put 'https://x.test/a' -H 'X-A: 1' -H 'X-A: 2'",
+            "PUT",
+            "https://x.test/a",
+            [("X-A", "1"), ("X-A", "2")],
+            None,
+        ),
+        (
+            "curl https://x.test/a --json '{\"a\": 1}'",
+            "POST",
+            "https://x.test/a",
+            [("Content-Type", "application/json"), ("Accept", "application/json")],
+            b'{"a": 1}',
+        ),
+        (
+            "curl https://x.test/a --data-raw '[1]'",
+            "POST",
+            "https://x.test/a",
+            [("Content-Type", "application/json")],
+            b"[1]",
+        ),
+        ("curl -G https://x.test/a?x=1 -d y=2", "GET", "https://x.test/a?x=1&y=2", [], None),
+        ("curl -I https://x.test/a", "HEAD", "https://x.test/a", [], None),
+        ("curl https://x.test/a -H 'Accept:' -H 'X-Empty;'", "GET", "https://x.test/a", [("X-Empty", "")], None),
+        (
+            "curl --url https://x.test/a -u user:pw -A agent/1",
+            "GET",
+            "https://x.test/a",
+            [("Authorization", "Basic dXNlcjpwdw=="), ("User-Agent", "agent/1")],
+            None,
+        ),
+        ('$ curl "https://x.test/a#frag" -o out.json --max-time 5', "GET", "https://x.test/a#frag", [], None),
+    ],
+)
+def test_options(command: str, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> None:
+    spec = parse_curl(command)
+    assert (spec.method, spec.url, spec.headers, spec.body) == (method, url, headers, body)
+
+
+def test_form_options_type_and_filename(tmp_path: Path) -> None:
+    (tmp_path / "clip.ogg").write_bytes(b"OggS\x00\x01")
+    spec = parse_curl(
+        "curl https://x.test/up -F 'file=@clip.ogg;type=audio/x-custom;filename=renamed.ogg' -F temperature=0",
+        base_dir=tmp_path,
+    )
+    assert spec.part_order == [("file", 0), ("form", 0)]
+    headers, body = spec.encode()
+    content_type = dict(headers)["Content-Type"]
+    boundary = content_type.split("boundary=")[1]
+    assert body.startswith(f"--{boundary}\r\n".encode())
+    assert b'name="file"; filename="renamed.ogg"\r\nContent-Type: audio/x-custom\r\n\r\nOggS\x00\x01\r\n' in body
+    assert b'name="temperature"\r\n\r\n0\r\n' in body
+    assert spec.encode() == (headers, body), "the multipart boundary is deterministic"
+
+
+def test_data_from_file_strips_newlines_like_curl(tmp_path: Path) -> None:
+    (tmp_path / "body.json").write_text('{"a":\n 1}\n')
+    assert parse_curl("curl https://x.test -d @body.json", base_dir=tmp_path).body == b'{"a": 1}'
+    assert parse_curl("curl https://x.test --data-binary @body.json", base_dir=tmp_path).body == b'{"a":\n 1}\n'
+
+
+def test_missing_upload_is_an_error_naming_the_command_unless_importing() -> None:
+    _, audio = parse_curl_text(seed_like_document(fake_key()), origin="notes.txt")
+    with pytest.raises(InputError) as info:
+        audio.encode()
+    message = str(info.value)
+    assert message.startswith('curl command 2 (notes.txt:26) "curl --location')
+    assert "note 10.26.08 PM.ogg" in message
+    assert "--response" in message
+    _, body = audio.encode(missing_files="placeholder")
+    assert MISSING_FILE_PLACEHOLDER.format(path=audio.files[0].path).encode() in body
+
+
+def test_invalid_json_names_the_command_and_the_line() -> None:
+    document = seed_like_document(fake_key()).replace('"model": "openai/gpt-oss-120b",', '"model": openai,')
+    with pytest.raises(InputError) as info:
+        parse_curl_text(document, origin="notes.txt")
+    message = str(info.value)
+    assert message.startswith('curl command 1 (notes.txt:6) "curl --location')
+    assert "JSON body is invalid at notes.txt:10" in message
+
+
+def test_messages_never_show_a_key() -> None:
+    key = fake_key()
+    with pytest.raises(InputError) as info:
+        parse_curl(f"curl -H 'Authorization: Bearer {key}' --bogus https://x.test")
+    assert key not in str(info.value)
+    assert key[:12] not in str(info.value)
+    assert "unsupported curl option --bogus" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("curl https://x.test -d '{}", "single quote opened on line 1 is never closed"),
+        ("curl -H 'X: 1'", "has no URL"),
+        ("curl ftp://x.test", "is not an http(s) URL"),
+        ("curl https://x.test https://y.test", "more than one URL"),
+        ("curl https://x.test -H", "option -H needs a value"),
+        ("curl https://x.test -H 'NoColon'", "has no ':'"),
+        ("curl https://x.test -d a -F b=c", "mixes --data and --form"),
+        ("curl https://x.test -d @nope.json", "--data @nope.json: the file cannot be read"),
+        ("the docs say curl is great", "no curl command found"),
+    ],
+)
+def test_errors(text: str, problem: str, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        parse_curl_text(text, base_dir=tmp_path)
+
+
+def test_request_spec_file(tmp_path: Path) -> None:
+    (tmp_path / "clip.ogg").write_bytes(b"OggS")
+    spec_file = tmp_path / "calls.yaml"
+    spec_file.write_text(
+        "- url: https://api.groq.com/openai/v1/chat/completions\n"
+        "  json: {model: m, messages: [{role: user, content: hi}]}\n"
+        "- name: audio\n"
+        "  url: https://api.groq.com/openai/v1/audio/translations\n"
+        "  form: {model: whisper-large-v3}\n"
+        "  files: {file: clip.ogg}\n"
+        "- url: https://api.groq.com/openai/v1/models\n"
+    )
+    chat, audio, models = load_request_specs(spec_file)
+    assert chat.method == "POST"
+    assert chat.body == b'{"model":"m","messages":[{"role":"user","content":"hi"}]}'
+    assert chat.header("content-type") == "application/json"
+    assert chat.source == f"request 1 ({spec_file}:1)"
+    assert audio.source == f"request 2 ({spec_file}:3) 'audio'"
+    assert b"OggS" in audio.encode()[1]
+    assert (models.method, models.body) == ("GET", None)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("url: https://x.test\nbody: '{oops'\nheaders: {Content-Type: application/json}\n", "JSON body is invalid"),
+        ("- url: https://x.test\n- method: GET\n", r"request 2 \(.*:2\): 'url' is missing"),
+        ("url: https://x.test\njson: {}\nbody: x\n", "give only one of json, body"),
+        ("url: https://x.test\nfoo: 1\n", "unknown key"),
+        ("url: [unclosed\n", "not valid YAML"),
+    ],
+)
+def test_request_spec_errors(content: str, problem: str, tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text(content)
+    with pytest.raises(InputError, match=problem):
+        load_request_specs(path)

@@ -17,7 +17,9 @@ from groq_vcr import __version__
 from groq_vcr.errors import GroqVcrError
 
 # command name -> "module:attribute" (relative to groq_vcr.cli); one line per command.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "diff": "diff:diff",
+}
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

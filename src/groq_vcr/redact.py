@@ -388,19 +388,27 @@ class Redactor:
             spans.extend(
                 _Span(m.start(), m.end(), "groq-api-key", GROQ_KEY_PLACEHOLDER, 0) for m in GROQ_KEY_RE.finditer(text)
             )
-        for m in _BEARER_RE.finditer(text):
-            if _looks_random(m.group(1)):
-                spans.append(_Span(m.start(1), m.end(1), "bearer-token", _secret_replacement(m.group(1))))
-        for regex, rule in ((_AUTH_TEXT_RE, "authorization-header"), (_API_KEY_TEXT_RE, "api-key")):
-            for m in regex.finditer(text):
+        low = text.lower()  # cheap literal gates: the case-insensitive regexes are slow on megabyte bodies
+        if "bearer" in low:
+            for m in _BEARER_RE.finditer(text):
                 if _looks_random(m.group(1)):
-                    spans.append(_Span(m.start(1), m.end(1), rule, _secret_replacement(m.group(1))))
-        for m in _COOKIE_TEXT_RE.finditer(text):
-            rule = "set-cookie" if m.group(1) else "cookie"
-            spans.extend(self._cookie_pair_spans(text, m.end(), rule, first_only=bool(m.group(1))))
-        for m in _CLOUDFLARE_COOKIE_RE.finditer(text):
-            if not is_placeholder(m.group(2)):
-                spans.append(_Span(m.start(2), m.end(2), "cloudflare-cookie", PLACEHOLDER))
+                    spans.append(_Span(m.start(1), m.end(1), "bearer-token", _secret_replacement(m.group(1))))
+        for regex, rule, gate in (
+            (_AUTH_TEXT_RE, "authorization-header", "authorization"),
+            (_API_KEY_TEXT_RE, "api-key", "key"),
+        ):
+            if gate in low:
+                for m in regex.finditer(text):
+                    if _looks_random(m.group(1)):
+                        spans.append(_Span(m.start(1), m.end(1), rule, _secret_replacement(m.group(1))))
+        if "cookie" in low:
+            for m in _COOKIE_TEXT_RE.finditer(text):
+                rule = "set-cookie" if m.group(1) else "cookie"
+                spans.extend(self._cookie_pair_spans(text, m.end(), rule, first_only=bool(m.group(1))))
+        if "_cf" in text or "cf_" in text:
+            for m in _CLOUDFLARE_COOKIE_RE.finditer(text):
+                if not is_placeholder(m.group(2)):
+                    spans.append(_Span(m.start(2), m.end(2), "cloudflare-cookie", PLACEHOLDER))
         if "://" in text:
             for m in _URL_PASSWORD_RE.finditer(text):
                 if not is_placeholder(m.group(1)):

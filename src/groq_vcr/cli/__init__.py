@@ -19,6 +19,8 @@ from groq_vcr.errors import GroqVcrError
 # command name -> "module:attribute" (relative to groq_vcr.cli); one line per command.
 COMMANDS: dict[str, str] = {
     "diff": "diff:diff",
+    "scan": "scan:scan",
+    "redact": "redact:redact",
 }
 
 EXIT_OK = 0

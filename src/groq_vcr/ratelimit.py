@@ -199,7 +199,8 @@ class Pacer:
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
-        self._on_wait = on_wait
+        self.on_wait = on_wait
+        """Called with (seconds, reason) before each wait (progress display)."""
         self._last: RateLimitState | None = None
         self._last_at = 0.0
         self.total_waited_s = 0.0
@@ -261,8 +262,8 @@ class Pacer:
                 f"{reason}: the limit resets in {format_go_duration(int(seconds * _NS_PER_S))}, longer than "
                 f"--max-wait {self.policy.max_wait_s:g}s; run again later or raise --max-wait"
             )
-        if self._on_wait is not None:
-            self._on_wait(seconds, reason)
+        if self.on_wait is not None:
+            self.on_wait(seconds, reason)
         self._sleep(seconds)
         self.total_waited_s += seconds
         # The wait consumed the reset the last response announced.

@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "diff": "diff:diff",
     "scan": "scan:scan",
     "redact": "redact:redact",
+    "record": "record:record",
+    "show": "show:show",
 }
 
 EXIT_OK = 0

@@ -18,6 +18,7 @@ Faults are chosen per request, two ways:
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import gzip
 import hashlib
@@ -250,7 +251,8 @@ class FakeReply:
         )
         message = (
             f"Rate limit reached for model `{model}` in organization `org_01fakegroqlocal0000000000` service tier "
-            f"`on_demand` on {what}. Please try again in {_seconds_text(retry_after)}. Need more tokens? "
+            f"`on_demand` on {what}. Please try again in {format_go_duration(round(retry_after * 1e9))}. "
+            "Need more tokens? "
             "Upgrade to Dev Tier today at https://console.groq.com/settings/billing"
         )
         return cls.error(429, message, limit_type, "rate_limit_exceeded", {"retry-after": _seconds_text(retry_after)})
@@ -788,14 +790,16 @@ def _stream_events(call: _Call, payload: dict[str, Any], completion: _Completion
 
 
 def _stream_response(call: _Call, payload: dict[str, Any], completion: _Completion) -> Response:
+    headers = _headers(call, content_type="text/event-stream", tokens_used=completion.usage["total_tokens"])
     events = _stream_events(call, payload, completion)
-    for change in (call.config.schema_change, call.reply.schema_change if call.reply else None):
-        if change is not None:
+    changes = [c for c in (call.config.schema_change, call.reply.schema_change if call.reply else None) if c]
+    if changes:
+        events = copy.deepcopy(events)  # chunks share the usage dict; change each chunk on its own
+        for change in changes:
             for event in events:
                 change.apply(event)
     reply = call.reply or FakeReply()
     delay = reply.event_delay if reply.event_delay is not None else call.config.event_delay
-    headers = _headers(call, content_type="text/event-stream", tokens_used=completion.usage["total_tokens"])
     config, path = call.config, call.path
 
     async def body() -> AsyncIterator[bytes]:

@@ -313,7 +313,8 @@ FAIL_MODELS: dict[str, Callable[[str], FakeReply]] = {
     "fail-503": lambda m: FakeReply.server_error(503),
     "fail-stream": lambda m: FakeReply.stream_failure(),
 }
-"""Model names that trigger a fault: the reply each one gets (``fail-stream`` fails mid-stream)."""
+"""Model names that trigger a fault, with the reply each gets. ``fail-stream`` breaks streams with an ``event: error``
+frame (a non-streamed call with it succeeds); any other unknown model gets Groq's 404 ``model_not_found``."""
 
 
 def _model_not_found(model: str) -> FakeReply:
@@ -597,7 +598,7 @@ class _Completion:
     usage: dict[str, Any]
 
 
-def _ocr_text(call: _Call, url: str) -> str:
+def _ocr_text(url: str) -> str:
     raw = hashlib.sha256(url.encode()).digest()
     return "".join(string.ascii_letters[b % 52] for b in raw[: 5 + raw[-1] % 3])
 
@@ -678,7 +679,7 @@ def _complete(call: _Call, payload: dict[str, Any]) -> _Completion:
         )
         content = None
     elif images:
-        content = " ".join(_ocr_text(call, url) for url in images)
+        content = " ".join(_ocr_text(url) for url in images)
     else:
         snippet = text if len(text) <= 200 else text[:197] + "..."
         content = f"This is a deterministic reply from the local Groq server. You said: {snippet}"

@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "diff": "diff:diff",
     "scan": "scan:scan",
     "redact": "redact:redact",
+    "serve": "serve:serve",
+    "proxy": "proxy:proxy",
     "record": "record:record",
     "show": "show:show",
 }

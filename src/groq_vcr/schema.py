@@ -36,6 +36,7 @@ from deepdiff import DeepDiff
 
 from groq_vcr import sse
 from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.errors import GroqVcrError
 
 __all__ = [
     "CassetteDrift",
@@ -370,7 +371,12 @@ def schema_of_interaction(interaction: Interaction) -> Schema:
 
 def _schema_of_http_response(response: Any) -> Schema:
     # httpx.Response, or httpx2's Response (same surface): read a streamed body first.
-    if not getattr(response, "is_stream_consumed", True) or not hasattr(response, "_content"):
+    if not hasattr(response, "_content"):
+        if getattr(response, "is_stream_consumed", False):
+            raise GroqVcrError(
+                f"The body of the streamed response from {response.request.url} was already consumed, so its "
+                "schema cannot be taken; pass the chunks you collected (schema_of(list_of_chunks)) instead."
+            )
         response.read()
     schema = schema_of_body(response.content, response.headers.get("content-type"))
     return Schema(

@@ -15,6 +15,7 @@ from groq.types.chat import ChatCompletion, ChatCompletionChunk
 
 from groq_vcr import sse
 from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.errors import GroqVcrError
 from groq_vcr.schema import (
     Schema,
     SchemaReport,
@@ -147,6 +148,13 @@ def test_httpx_responses_json_and_streamed() -> None:
         200, headers={"content-type": "text/event-stream"}, stream=httpx.ByteStream(STREAM.encode())
     )
     assert schema_of(streamed).paths == schema_of_sse(STREAM).paths
+
+    request = httpx.Request("POST", "https://api.groq.com/openai/v1/chat/completions")
+    consumed = httpx.Response(200, stream=httpx.ByteStream(STREAM.encode()), request=request)
+    for _ in consumed.iter_raw():
+        pass
+    with pytest.raises(GroqVcrError, match="already consumed"):
+        schema_of(consumed)
 
 
 def test_interaction_uses_the_request_stream_flag_and_the_status() -> None:

@@ -159,7 +159,7 @@ def _send_all(
         task = progress.add_task("", total=len(specs)) if progress is not None else None
 
         def on_wait(seconds: float, reason: str) -> None:
-            message = f"waiting {seconds:.1f}s: {reason}"
+            message = f"waiting {format_go_duration(round(seconds * 1e9))}: {reason}"
             if progress is not None and task is not None:
                 progress.update(task, description=message)
             else:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from groq_vcr.cassette import Cassette, Headers, Interaction, Request, Response
-from groq_vcr.cli.record import fail
+from groq_vcr.cli import EXIT_USAGE
 from groq_vcr.durations import format_go_duration
 from groq_vcr.errors import GroqVcrError, InputError
 from groq_vcr.redact import Redactor
@@ -24,6 +25,13 @@ KEY_HEADERS = re.compile(
 
 LONG_STRING = 200
 """JSON strings longer than this are shortened in the text view (base64 images, long answers) unless --full."""
+
+
+def fail(message: str, hint: str) -> NoReturn:
+    """Print ``error: message`` and ``hint: hint`` on stderr and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    click.echo(f"hint: {hint}", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def _is_json_type(message: Request | Response) -> bool:

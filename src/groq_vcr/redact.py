@@ -392,7 +392,7 @@ class Redactor:
         if "bearer" in low:
             for m in _BEARER_RE.finditer(text):
                 if _looks_random(m.group(1)):
-                    spans.append(_Span(m.start(1), m.end(1), "bearer-token", _secret_replacement(m.group(1))))
+                    spans.append(_Span(m.start(1), m.end(1), "bearer-token", _secret_replacement(m.group(1)), 2))
         for regex, rule, gate in (
             (_AUTH_TEXT_RE, "authorization-header", "authorization"),
             (_API_KEY_TEXT_RE, "api-key", "key"),
@@ -422,7 +422,7 @@ class Redactor:
                     group = 1
                 start, end = m.span(group)
                 if start < end and not is_placeholder(m.group(group)):
-                    spans.append(_Span(start, end, f"pattern {source!r}", PLACEHOLDER))
+                    spans.append(_Span(start, end, f"pattern /{source}/", PLACEHOLDER))
         return spans
 
     @staticmethod

@@ -66,7 +66,7 @@ def redact_file(redactor: Redactor, path: Path, *, check: bool) -> Outcome:
         redacted = redactor.redact_cassette(cassette)
         changed = redacted != cassette
         if changed and not check:
-            storage.save_cassette(path, redacted, check_text=redactor.assert_clean)
+            storage.save_cassette(path, redacted, check_text=lambda text: redactor.assert_clean(text, path))
         elif not changed and findings:
             raise GroqVcrError(_not_removable(path, findings))
         return Outcome(path, findings, changed)

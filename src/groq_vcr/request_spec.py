@@ -81,7 +81,7 @@ class RequestSpec:
     form: list[tuple[str, str]] = field(default_factory=list)
     """multipart/form-data text fields, in order."""
     files: list[FilePart] = field(default_factory=list)
-    """multipart/form-data file parts, in order after the text fields' positions are kept in ``part_order``."""
+    """multipart/form-data file parts, in order."""
     part_order: list[tuple[str, int]] = field(default_factory=list)
     """The order of multipart parts as given: ("form", index) / ("file", index)."""
     follow_redirects: bool = False

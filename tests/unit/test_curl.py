@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from groq_vcr.cli_recorder import read_pasted_responses, redirect_url
 from groq_vcr.curl import extract_curl_commands, parse_curl, parse_curl_text
 from groq_vcr.errors import InputError
 from groq_vcr.request_spec import MISSING_FILE_PLACEHOLDER, load_request_specs
@@ -253,3 +254,70 @@ def test_request_spec_errors(content: str, problem: str, tmp_path: Path) -> None
     path.write_text(content)
     with pytest.raises(InputError, match=problem):
         load_request_specs(path)
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "sent"),
+    [
+        ("https://api.groq.com/openai/v1/models", None, "https://api.groq.com/openai/v1/models"),
+        (
+            "https://api.groq.com/openai/v1/models?x=1",
+            "http://127.0.0.1:8000",
+            "http://127.0.0.1:8000/openai/v1/models?x=1",
+        ),
+        (
+            "https://api.groq.com/openai/v1/models",
+            "http://127.0.0.1:8000/openai/v1",
+            "http://127.0.0.1:8000/openai/v1/models",
+        ),
+        ("https://api.groq.com/openai/v1/models", "http://proxy.test/groq/", "http://proxy.test/groq/openai/v1/models"),
+    ],
+)
+def test_redirect_url(url: str, base: str | None, sent: str) -> None:
+    assert redirect_url(url, base) == sent
+
+
+def test_pasted_responses_in_a_document_skip_the_curl_bodies() -> None:
+    responses = read_pasted_responses(seed_like_document(fake_key()), origin="notes.txt")
+    assert [(r.source, json.loads(r.body)) for r in responses] == [
+        (
+            "notes.txt:18",
+            {
+                "id": "chatcmpl-1",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "ok"}, "finish_reason": "stop"}],
+            },
+        ),
+        ("notes.txt:33", {"text": " OpenAI is very interesting one."}),
+    ]
+    assert responses[0].body.startswith(b'{"id":"chatcmpl-1","choices":'), "stored compact, as Groq sends JSON"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "headers", "content_type"),
+    [
+        ('[{"a": 1}]', 200, [], "application/json"),
+        (
+            'HTTP/1.1 429 Too Many Requests\nretry-after: 3\n\n{"error": {}}',
+            429,
+            [("retry-after", "3")],
+            "application/json",
+        ),
+        ('data: {"x": 1}\n\ndata: [DONE]', 200, [], "text/event-stream"),
+    ],
+)
+def test_pasted_response_forms(text: str, code: int, headers: list[tuple[str, str]], content_type: str) -> None:
+    (response,) = read_pasted_responses(text, origin="r.txt")
+    assert (response.code, response.headers, response.content_type) == (code, headers, content_type)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "the response file is empty"),
+        ("Response: none", "no JSON response found"),
+        ('Response:\n{\n  "a": 1,\n}\n', r"r.txt:4: the pasted response that starts on line 2 is not valid JSON"),
+    ],
+)
+def test_pasted_response_errors(text: str, problem: str) -> None:
+    with pytest.raises(InputError, match=problem):
+        read_pasted_responses(text, origin="r.txt")

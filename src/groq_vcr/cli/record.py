@@ -128,7 +128,9 @@ def _progress(total: int, enabled: bool) -> Iterator[Progress | None]:
 def _summary_table(results: list[tuple[int, CallResult]], redactor: Redactor) -> Table:
     table = Table(title="recorded calls", title_justify="left")
     for column in ("#", "request", "status", "duration", "attempts", "waited", "requests left", "tokens left"):
-        table.add_column(column, justify="right" if column in ("#", "attempts", "waited") else "left")
+        table.add_column(
+            column, justify="right" if column in ("#", "attempts", "waited") else "left", no_wrap=column == "request"
+        )
     for index, result in results:
         request, response = result.interaction.request, result.interaction.response
         limits = result.rate_limits
@@ -177,6 +179,8 @@ def _send_all(
             results.append((index, result))
             if progress is not None and task is not None:
                 progress.advance(task)
+        if progress is not None and task is not None:
+            progress.update(task, description="done")
     return results, None
 
 
@@ -295,7 +299,10 @@ def record(
         except GroqVcrError as exc:
             fail(redactor.redact_text(str(exc)), hint_for(exc))
     if len(specs) > 1 and results:
-        Console(width=max(100, Console().width)).print(_summary_table(results, redactor))
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)  # a pipe or a CI log: do not wrap the table at 80 columns
+        console.print(_summary_table(results, redactor))
     if failure is not None:
         saved = f"; the {len(results)} call(s) before it were saved to {output}" if results else ""
         fail(redactor.redact_text(str(failure)) + saved, hint_for(failure))

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from groq_vcr import storage
 from groq_vcr.cassette import Body, Cassette, Interaction, Request, Response
 from groq_vcr.errors import GroqVcrError, SecretFoundError
 from groq_vcr.redact import (
@@ -63,9 +63,8 @@ def as_text(value: Any) -> str:
 
 
 def dump(cassette: Cassette) -> str:
-    """A YAML rendering of the model with go-vcr's keys (stands in for the storage writer here)."""
-    data = {"version": cassette.version, "interactions": [dataclasses.asdict(i) for i in cassette.interactions]}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000)
+    """The exact text the storage layer writes for ``cassette``."""
+    return storage.dumps(cassette)
 
 
 def interaction(request: Request | None = None, response: Response | None = None) -> Interaction:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,8 +39,10 @@ __all__ = [
     "PastedResponse",
     "SpecRecorder",
     "apply_api_key",
+    "env_api_key",
     "import_interaction",
     "read_pasted_responses",
+    "read_text_file",
     "redirect_url",
 ]
 
@@ -318,8 +321,6 @@ def env_api_key() -> str | None:
 def read_text_file(path: str, what: str) -> tuple[str, str]:
     """``(text, origin)`` of a file named on the command line (``-`` is stdin)."""
     if path == "-":
-        import sys
-
         return sys.stdin.read(), "<stdin>"
     try:
         return Path(path).read_text(encoding="utf-8"), path

@@ -1,0 +1,155 @@
+"""Cassette files on disk: load with file/line errors, save atomically, never clobber what we cannot read.
+
+Saving writes a temporary file next to the cassette, fsyncs it and renames it over the old one, so a crash
+or an error mid-save leaves the previous cassette intact. Writers of the same cassette (pytest-xdist workers)
+are serialised with ``filelock`` on ``<cassette>.lock``. On Unix that lock file stays after release (removing it
+would let two writers hold "the" lock at once); it is empty and harmless, and every cassette folder walk skips it.
+Add ``*.lock`` to ``.gitignore``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from filelock import FileLock
+
+from groq_vcr.cassette import Cassette
+from groq_vcr.errors import CassetteFormatError
+from groq_vcr.yaml_v3 import dump_cassette, load_cassette_text
+
+__all__ = ["dumps", "load_cassette", "loads", "read_text", "save_cassette", "write_atomic"]
+
+# path -> (mtime_ns, size) of files we read or wrote as valid cassettes: saving over them needs no re-parse.
+_KNOWN_GOOD: dict[str, tuple[int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def loads(text: str, path: str | os.PathLike[str] | None = None) -> Cassette:
+    """Parse cassette text; errors name ``path`` (when given) and the line/column of the problem."""
+    try:
+        return load_cassette_text(text)
+    except CassetteFormatError as exc:
+        raise exc.with_path(Path(path)) if path is not None else exc from None
+
+
+def dumps(cassette: Cassette) -> str:
+    """The exact text go-vcr writes for ``cassette``."""
+    return dump_cassette(cassette)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A cassette file's text, or :class:`CassetteFormatError` naming the file when it cannot be read."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise CassetteFormatError("the file does not exist", path=p) from None
+    except OSError as exc:
+        raise CassetteFormatError(f"the file cannot be read: {exc.strerror or exc}", path=p) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteFormatError(
+            f"the file is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); cassettes are UTF-8 YAML",
+            path=p,
+        ) from None
+
+
+def load_cassette(path: str | os.PathLike[str]) -> Cassette:
+    """Load a cassette file.
+
+    Raises :class:`CassetteFormatError` naming the file (and the line/column when known) when it is missing,
+    unreadable, not YAML, or not a go-vcr version 2 cassette.
+    """
+    p = Path(path)
+    before = _stamp(p)
+    cassette = loads(read_text(p), p)
+    if before is not None and before == _stamp(p):
+        _KNOWN_GOOD[str(p.resolve())] = before
+    return cassette
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, fsync and rename.
+
+    The parent folders are created. A new file gets the usual permissions (0666 minus the umask); an existing
+    file keeps its mode. If anything fails, the previous file is untouched and the temporary file is removed.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, os.stat(p).st_mode & 0o7777)
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable; not possible on every platform
+        dir_fd = os.open(p.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def save_cassette(
+    path: str | os.PathLike[str],
+    cassette: Cassette,
+    *,
+    check_text: Callable[[str], None] | None = None,
+    replace_invalid: bool = False,
+) -> None:
+    """Write ``cassette`` to ``path`` in go-vcr's exact layout, atomically.
+
+    ``check_text`` is called with the exact text about to be written (e.g. the secret scanner); if it raises,
+    nothing is written and its exception propagates. An existing file that is not a valid cassette is not
+    overwritten (:class:`CassetteFormatError`) unless ``replace_invalid`` is true. Concurrent savers of the
+    same path are serialised by a lock file ``<path>.lock`` (left in place; see the module docstring).
+    """
+    p = Path(path)
+    text = dumps(cassette)
+    if check_text is not None:
+        check_text(text)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(p) + ".lock"):
+        if not replace_invalid:
+            _refuse_invalid(p)
+        write_atomic(p, text)
+        stamp = _stamp(p)
+        if stamp is not None:
+            _KNOWN_GOOD[str(p.resolve())] = stamp
+
+
+def _refuse_invalid(path: Path) -> None:
+    stamp = _stamp(path)
+    if stamp is None or _KNOWN_GOOD.get(str(path.resolve())) == stamp:
+        return
+    try:
+        loads(read_text(path), path)
+    except CassetteFormatError as exc:
+        where = f" (line {exc.line})" if exc.line is not None else ""
+        raise CassetteFormatError(
+            f"refusing to overwrite this file: it is not a valid cassette{where}: {exc.problem}. "
+            "Fix it, delete it, or re-record with --record-mode=rewrite to replace it",
+            path=path,
+        ) from None
+    _KNOWN_GOOD[str(path.resolve())] = stamp

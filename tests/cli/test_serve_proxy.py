@@ -99,13 +99,6 @@ def curl(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([CURL, "-sS", "--max-time", "20", *args], capture_output=True, check=False, timeout=30)
 
 
-@pytest.fixture
-def fake_groq() -> Iterator[FakeGroqServer]:
-    """A local Groq-compatible server on 127.0.0.1 (upstream of the proxy), stopped after the test."""
-    with serve_fake_groq() as server:
-        yield server
-
-
 # --------------------------------------------------------------------------------------------------- help, errors
 
 
@@ -380,6 +373,7 @@ def test_proxy_records_curl_and_a_streaming_sdk_call_then_pytest_replays_them(
     assert recorded[1].response.is_event_stream
     assert recorded[1].response.body_bytes.endswith(b"data: [DONE]\n\n")
 
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n")
     pytester.makepyfile(
         test_inner=INNER_REPLAY.format(
             base=fake_groq.base_url,
@@ -390,7 +384,7 @@ def test_proxy_records_curl_and_a_streaming_sdk_call_then_pytest_replays_them(
         )
     )
     before = fake_groq.config.count()
-    result = pytester.runpytest_subprocess("--record-mode=none", "--block-network", "-p", "no:randomly")
+    result = pytester.runpytest("--record-mode=none", "--block-network", "-p", "no:randomly")
     result.assert_outcomes(passed=1)
     assert fake_groq.config.count() == before  # replayed, not sent
     assert cassette.read_text() == text

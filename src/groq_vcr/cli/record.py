@@ -162,9 +162,9 @@ def _send_all(
 
         def on_wait(seconds: float, reason: str) -> None:
             message = f"waiting {format_go_duration(round(seconds * 1e9))}: {reason}"
-            if progress is not None and task is not None:
+            if progress is not None and task is not None and progress.console.is_terminal:
                 progress.update(task, description=message)
-            else:
+            else:  # logs (CI, pipes) get every wait as its own line
                 click.echo(message, err=True)
 
         recorder.pacer.on_wait = on_wait

@@ -461,3 +461,33 @@ def test_proxy_answers_502_with_an_explanation_when_the_upstream_is_down(tmp_pat
     assert f"could not reach the upstream {dead_upstream}" in error["message"]
     assert code == 0
     assert not cassette.exists()
+
+
+def test_proxy_passes_gzip_through_stores_it_decompressed_and_stops_on_sigterm(
+    fake_groq: FakeGroqServer, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "gzip.yaml"
+    with groq_vcr("proxy", "--upstream", fake_groq.base_url, "--cassette", str(cassette)) as proxy:
+        client = groq.Groq(base_url=proxy.base_url, api_key=fake_groq.api_key, max_retries=0)
+        raw = client.chat.completions.with_raw_response.create(
+            model="llama-3.3-70b-versatile", messages=[{"role": "user", "content": "zipped"}]
+        )
+        client.close()
+        proxy.process.send_signal(signal.SIGTERM)
+        proxy.process.wait(timeout=15)  # SIGTERM alone stops it
+        code, stderr = proxy.stop()
+    assert raw.headers["content-encoding"] == "gzip"  # the client got the upstream's bytes, undecoded
+    live_cookie = raw.headers["set-cookie"].split(";")[0]
+    assert raw.parse().choices[0].message.content
+    assert code == 0, stderr
+    from groq_vcr import storage
+
+    recorded = storage.load_cassette(cassette).interactions[0]
+    assert recorded.response.uncompressed
+    assert "Content-Encoding" not in recorded.response.headers
+    assert json.loads(recorded.response.body_bytes)["choices"][0]["message"]["content"] == (
+        raw.parse().choices[0].message.content
+    )
+    text = cassette.read_text()
+    assert live_cookie not in text
+    assert not KEY_PATTERN.search(text)

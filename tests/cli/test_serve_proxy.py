@@ -491,3 +491,37 @@ def test_proxy_passes_gzip_through_stores_it_decompressed_and_stops_on_sigterm(
     text = cassette.read_text()
     assert live_cookie not in text
     assert not KEY_PATTERN.search(text)
+
+
+def test_serve_rebases_each_path_onto_its_recorded_origin_and_sends_binary_bodies_as_bytes(tmp_path: Path) -> None:
+    from groq_vcr import storage
+    from groq_vcr.cassette import Cassette, Interaction, Request, Response
+
+    wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\xff\xfe"
+    models = '{"object":"list","data":[]}'
+    cassette = tmp_path / "two_origins.yaml"
+    storage.save_cassette(
+        cassette,
+        Cassette(
+            [
+                Interaction(
+                    Request(url="https://api.groq.com/openai/v1/models", method="GET"),
+                    Response(body=models, headers={"Content-Type": ["application/json"]}),
+                ),
+                Interaction(
+                    Request(url="https://speech.example/v1/audio/speech?voice=Fritz-PlayAI", method="POST"),
+                    Response(body=wav, headers={"Content-Type": ["audio/wav"], "Content-Length": ["999"]}, code=201),
+                ),
+            ]
+        ),
+    )
+    with groq_vcr("serve", str(cassette)) as server:
+        listed = curl(f"{server.base_url}/openai/v1/models")
+        audio = curl("-X", "POST", "-D", "-", f"{server.base_url}/v1/audio/speech?voice=Fritz-PlayAI")
+    assert listed.stdout.decode() == models
+    head, _, body = audio.stdout.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 201")
+    assert (
+        f"content-length: {len(wav)}".encode() in head.lower()
+    )  # reframed to the body actually sent, not the recorded 999
+    assert body == wav

@@ -32,21 +32,22 @@ KEY_PLACEHOLDER = "gsk_REDACTED"
 # Headers ignored when matching; documented for users and used by the miss explanation.
 IGNORED_HEADERS = ("authorization", "cookie", "user-agent", "x-stainless-*", "accept-encoding", "content-length")
 
-Masker = Callable[[str], str]
+Masker = Callable[[str, bytes, str], tuple[str, bytes]]
+"""``(url, body, content_type) -> (url, body)`` with secrets replaced the way the redactor writes them."""
 
 
-def mask_secrets(text: str) -> str:
-    """Replace every Groq key in ``text`` by the placeholder the redactor writes."""
-    return GROQ_KEY.sub(KEY_PLACEHOLDER, text) if "gsk_" in text else text
+def mask_secrets(url: str, body: bytes, content_type: str) -> tuple[str, bytes]:
+    """The cheapest masker: replace Groq keys in the URL and body by the placeholder the redactor writes."""
+    if "gsk_" in url:
+        url = GROQ_KEY.sub(KEY_PLACEHOLDER, url)
+    if b"gsk_" in body:
+        body = GROQ_KEY_BYTES.sub(KEY_PLACEHOLDER.encode(), body)
+    return url, body
 
 
-def _mask_bytes(data: bytes) -> bytes:
-    return GROQ_KEY_BYTES.sub(KEY_PLACEHOLDER.encode(), data) if b"gsk_" in data else data
-
-
-def normalise_url(url: str, mask: Masker = mask_secrets) -> str:
-    """Scheme, host, port and path as given; query parameters sorted; secrets masked."""
-    parts = urlsplit(mask(url))
+def normalise_url(url: str) -> str:
+    """Scheme, host, port and path as given; query parameters sorted."""
+    parts = urlsplit(url)
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
     netloc = parts.netloc.lower()
     default_port = {"http": ":80", "https": ":443"}.get(parts.scheme)
@@ -79,11 +80,11 @@ def _multipart_fields(body: bytes, content_type: str) -> list[tuple[str, str, st
         data = payload if isinstance(payload, bytes) else b""
         name = part.get_param("name", header="content-disposition") or ""
         filename = part.get_filename() or ""
-        fields.append((str(name), str(filename), hashlib.sha256(_mask_bytes(data)).hexdigest()))
+        fields.append((str(name), str(filename), hashlib.sha256(data).hexdigest()))
     return sorted(fields)
 
 
-def canonical_body(body: bytes, content_type: str, mask: Masker = mask_secrets) -> Any:
+def canonical_body(body: bytes, content_type: str) -> Any:
     """A comparable form of a body: parsed JSON, multipart fields, sorted form pairs, or masked bytes."""
     if not body:
         return None
@@ -95,8 +96,7 @@ def canonical_body(body: bytes, content_type: str, mask: Masker = mask_secrets) 
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return {"bytes": hashlib.sha256(_mask_bytes(body)).hexdigest()}
-    text = mask(text)
+        return {"bytes": hashlib.sha256(body).hexdigest()}
     if media == "application/x-www-form-urlencoded":
         return {"form": sorted(parse_qsl(text, keep_blank_values=True))}
     stripped = text.lstrip()
@@ -143,8 +143,10 @@ class Probe:
 
 
 def probe(method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_secrets) -> Probe:
-    """Normalise one request for matching."""
-    return Probe(method.upper(), normalise_url(url, mask), canonical_body(body, _content_type(headers), mask), url)
+    """Normalise one request for matching (secrets masked first, so recorded and live sides agree)."""
+    content_type = _content_type(headers)
+    masked_url, masked_body = mask(url, body, content_type)
+    return Probe(method.upper(), normalise_url(masked_url), canonical_body(masked_body, content_type), url)
 
 
 def _short(value: Any, limit: int = 60) -> str:

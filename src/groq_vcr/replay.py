@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from groq_vcr.cassette import Interaction
-from groq_vcr.matchers import Masker, Probe, RequestKey, explain_difference, mask_secrets, probe, similarity
+from groq_vcr.matchers import (
+    Masker,
+    Probe,
+    RequestKey,
+    explain_difference,
+    mask_secrets,
+    normalise_url,
+    probe,
+    similarity,
+)
 
 
 @dataclass
@@ -76,12 +85,11 @@ class Player:
 
     def _bucket_index(self) -> dict[tuple[str, str], _Bucket]:
         if self._buckets is None:
-            from groq_vcr.matchers import normalise_url
-
             buckets: dict[tuple[str, str], _Bucket] = {}
             for index, interaction in enumerate(self.interactions):
                 request = interaction.request
-                bucket_key = (request.method.upper(), normalise_url(request.url, self._mask))
+                masked_url, _ = self._mask(request.url, b"", "")
+                bucket_key = (request.method.upper(), normalise_url(masked_url))
                 buckets.setdefault(bucket_key, _Bucket([])).indices.append(index)
             self._buckets = buckets
         return self._buckets

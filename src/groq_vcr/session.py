@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from groq_vcr import storage
 from groq_vcr.capture import finish_response
 from groq_vcr.cassette import Cassette, Interaction, Request, Response
 from groq_vcr.errors import NoMatchError
@@ -86,7 +87,7 @@ class CassetteSession:
         if self.options.record_mode not in RECORD_MODES:
             raise ValueError(f"unknown record mode {self.options.record_mode!r}; use one of {', '.join(RECORD_MODES)}")
         self.existed = self.path.is_file() and self.path.stat().st_size > 0
-        self.cassette = _load(self.path) if self.existed else Cassette()
+        self.cassette = storage.load_cassette(self.path) if self.existed else Cassette()
         self.player = Player(
             self.cassette.interactions, allow_repeats=self.options.allow_repeats, mask=self.options.mask
         )
@@ -154,8 +155,6 @@ class CassetteSession:
         cassette = Cassette(interactions=self.interactions_to_save(), extra=dict(self.cassette.extra))
         if self.options.redact is not None:
             cassette = self.options.redact(cassette)
-        from groq_vcr import storage
-
         storage.save_cassette(self.path, cassette, check_text=self.options.check_text)
         return True
 
@@ -178,12 +177,6 @@ class CassetteSession:
         if self.options.on_close is not None:
             self.options.on_close(stats)
         return stats
-
-
-def _load(path: Path) -> Cassette:
-    from groq_vcr import storage
-
-    return storage.load_cassette(path)
 
 
 def _key_of(player: Player, index: int | None, interaction: Interaction) -> object:

@@ -1,0 +1,63 @@
+"""While recording, a streamed chunk reaches the caller before the server sends the next one."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import groq
+import httpx
+
+from groq_vcr import storage
+from groq_vcr.fake_groq import FakeGroqConfig, FakeReply, serve_fake_groq
+from groq_vcr.session import CassetteSession, SessionOptions
+from groq_vcr.transport import activate
+
+PATH = "/openai/v1/chat/completions"
+
+
+def test_first_event_reaches_caller_before_server_sends_second(tmp_path: Path) -> None:
+    gate = threading.Event()
+    config = FakeGroqConfig()
+    config.enqueue("/chat/completions", FakeReply(gate=gate, gate_after_events=1))
+    session = CassetteSession(tmp_path / "c.yaml", SessionOptions(record_mode="all"))
+    with serve_fake_groq(config) as server, activate(session):
+        client = groq.Groq(base_url=server.groq_base_url, api_key=server.api_key, max_retries=0)
+        stream = client.chat.completions.create(
+            model="llama-3.3-70b-versatile", messages=[{"role": "user", "content": "hello there"}], stream=True
+        )
+        first = next(iter(stream))
+        # The server is blocked on the gate after its first event: the caller already has it.
+        assert config.events_sent[PATH] == 1
+        assert first.choices[0].delta.role == "assistant"
+        gate.set()
+        rest = list(stream)
+        client.close()
+    assert config.events_sent[PATH] > 2
+    assert rest[-1].x_groq is not None
+    session.save()
+    (interaction,) = storage.load_cassette(tmp_path / "c.yaml").interactions
+    assert isinstance(interaction.response.body, str)
+    assert interaction.response.body.count("data: ") == config.events_sent[PATH]
+
+
+def test_early_close_records_only_what_was_received(tmp_path: Path) -> None:
+    config = FakeGroqConfig(event_delay=0.05)
+    session = CassetteSession(tmp_path / "c.yaml", SessionOptions(record_mode="all"))
+    body = {"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": "a b c d e"}], "stream": True}
+    with (
+        serve_fake_groq(config) as server,
+        activate(session),
+        httpx.Client(base_url=server.openai_base_url) as client,
+    ):
+        started = time.perf_counter()
+        headers = {"Authorization": f"Bearer {server.api_key}"}
+        with client.stream("POST", "/chat/completions", headers=headers, json=body) as response:
+            first = next(response.iter_bytes())
+        elapsed = time.perf_counter() - started
+    session.save()
+    (interaction,) = storage.load_cassette(tmp_path / "c.yaml").interactions
+    assert interaction.response.body_bytes == first
+    assert "[DONE]" not in str(interaction.response.body)
+    assert elapsed < 1.0  # closing early did not wait for the whole stream

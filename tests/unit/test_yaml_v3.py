@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from groq_vcr import yaml_v3
 from groq_vcr.cassette import Cassette, Interaction, Request, Response, body_text_or_bytes
 from groq_vcr.errors import CassetteFormatError
 from groq_vcr.yaml_v3 import (
@@ -598,3 +599,62 @@ def test_natural_order_is_a_total_order_on_header_like_names(name: str) -> None:
     names = sorted({name, name + "1", name + "10", name + "2", "a" + name, "_" + name}, key=natural_sort_key)
     assert sorted(names, key=natural_sort_key) == names
     assert sorted(reversed(names), key=natural_sort_key) == names
+
+
+def _loaded_the_standard_way(text: str) -> object:
+    return yaml.load(text, Loader=yaml_v3._CassetteLoader)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.recursive(
+        st.one_of(hostile_text, st.binary(max_size=20), st.integers(), st.booleans(), st.none()),
+        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(hostile_text, inner, max_size=3)),
+        max_leaves=12,
+    )
+)
+def test_event_builder_matches_pyyaml_construction(doc: object) -> None:
+    text = yaml.safe_dump({"doc": doc}, allow_unicode=True) + "other: [a, {b: ~}, !!str 1, '', \"x\"]\n"
+    assert yaml_v3._parse(text) == _loaded_the_standard_way(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1, 2]\nb: *x\n",  # anchors and aliases go the standard way
+        "a: !!binary aGk=\nb: !!str 12\nc: !!int '7'\n",
+        "? [complex]\n: key\n",
+        "",
+        "--- plain\n",
+        "a: !!set {x}\n",
+    ],
+)
+def test_unusual_documents_load_like_pyyaml(text: str) -> None:
+    try:
+        expected = _loaded_the_standard_way(text)
+    except yaml.YAMLError:
+        with pytest.raises(CassetteFormatError):
+            yaml_v3._parse(text)
+        return
+    assert yaml_v3._parse(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="abAB-", max_size=5), unique=True, max_size=6))
+def test_code_point_shortcut_agrees_with_natural_order(keys: list[str]) -> None:
+    assert yaml_v3._sorted_keys(tuple(keys)) == sorted(keys, key=natural_sort_key)
+
+
+def test_big_cassette_round_trip_stays_fast() -> None:
+    """5,000 interactions: loading goes through libyaml events, not PyYAML's node graph (a regression guard)."""
+    import time
+
+    base = load_cassette_text(REFERENCE.read_text(encoding="utf-8")).interactions[0]
+    interactions = [Interaction(request=base.request, response=base.response, id=i) for i in range(5000)]
+    text = dump_cassette(Cassette(interactions=interactions))
+    start = time.perf_counter()
+    loaded = load_cassette_text(text)
+    elapsed = time.perf_counter() - start
+    assert len(loaded.interactions) == 5000
+    assert dump_cassette(loaded) == text
+    assert elapsed < 5.0, f"loading {len(text) / 1e6:.1f} MB took {elapsed:.1f}s"

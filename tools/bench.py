@@ -1,0 +1,1034 @@
+"""groq-vcr performance benchmark: replay, load, memory, pytest overhead and streaming, against the floor and vcrpy.
+
+Run from the project's virtualenv::
+
+    python tools/bench.py            # full run, under 5 minutes on a 2-core machine
+    python tools/bench.py --quick    # smoke run, under a minute (N up to 1,000, fewer repetitions)
+
+Everything is measured in the same run on the same machine, and printed as ONE markdown table (also written to
+``tools/bench-results.md``):
+
+- **replay**: N chat-completion requests (3 in 4 JSON, 1 in 4 SSE streams, all distinct) replayed in order
+  through an ``httpx.Client``: ``httpx.MockTransport`` with a dict lookup (the floor), groq-vcr
+  (``transport.activate(CassetteSession(...))``), and vcrpy with its own YAML format, matching on
+  method+URI+body and on method+URI. vcrpy's cost per request grows with the request's position in the cassette,
+  so where a full pass would blow the time budget it is timed on a stratified sample of positions, the
+  cassette being advanced to each one by marking the earlier interactions as played (as replaying them would);
+  the table says where.
+- **load**: each measurement runs in a fresh child process, which also reports its peak RSS above the
+  interpreter's baseline (``VmHWM`` before/after). groq-vcr *cold* = first load (parse + cache store),
+  *warm* = unchanged file in a new process (answered from the parsed-cassette cache); reference: ``json.loads``
+  of the same interactions as JSON; vcrpy: ``vcr.cassette.Cassette.load`` of its own format.
+- **vision**: one request whose JSON body carries a multi-MB base64 image.
+- **pytest**: a generated project of 200 tests, one cassette each, run in a subprocess: a ``MockTransport``
+  fixture vs ``@pytest.mark.vcr`` with groq-vcr (and with plain vcrpy for comparison).
+- **streaming**: time from the server writing the first SSE event to the caller reading it, live vs recording.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import collections
+import contextlib
+import dataclasses
+import gc
+import hashlib
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from groq_vcr.cassette import Cassette, Interaction, Request, Response
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "tools" / "bench-results.md"
+CHAT_URL = "https://api.groq.com/openai/v1/chat/completions"
+MODELS = ("llama-3.3-70b-versatile", "openai/gpt-oss-20b", "llama-3.1-8b-instant", "qwen/qwen3-32b")
+_SENTENCE = (
+    "the quick brown fox jumps over a lazy dog while groq serves tokens at remarkable speed and every "
+    "cassette replays offline in milliseconds without a key or network"
+)
+WORDS = tuple(_SENTENCE.split(" "))
+SEND_HEADERS = {"content-type": "application/json", "authorization": "Bearer test-key", "user-agent": "bench"}
+
+
+# ------------------------------------------------------------------------------------------------- workload
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One request the client makes, and whether it streams."""
+
+    url: str
+    body: bytes
+    stream: bool
+
+
+def _text(rng: random.Random, words: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def _request_headers(body: bytes, stream: bool) -> dict[str, list[str]]:
+    return {
+        "Accept": ["text/event-stream" if stream else "application/json"],
+        "Accept-Encoding": ["gzip, deflate"],
+        "Authorization": ["Bearer REDACTED"],
+        "Connection": ["keep-alive"],
+        "Content-Length": [str(len(body))],
+        "Content-Type": ["application/json"],
+        "User-Agent": ["Groq/Python 1.7.0"],
+        "X-Stainless-Arch": ["x64"],
+        "X-Stainless-Async": ["false"],
+        "X-Stainless-Lang": ["python"],
+        "X-Stainless-Os": ["Linux"],
+        "X-Stainless-Package-Version": ["1.7.0"],
+        "X-Stainless-Read-Timeout": ["600"],
+        "X-Stainless-Retry-Count": ["0"],
+        "X-Stainless-Runtime": ["CPython"],
+        "X-Stainless-Runtime-Version": ["3.11.7"],
+    }
+
+
+def _response_headers(index: int, stream: bool) -> dict[str, list[str]]:
+    request_id = hashlib.sha256(f"req{index}".encode()).hexdigest()[:26]
+    headers = {
+        "Alt-Svc": ['h3=":443"; ma=86400'],
+        "Cache-Control": ["private, max-age=0, no-store, no-cache, must-revalidate"],
+        "Cf-Cache-Status": ["DYNAMIC"],
+        "Cf-Ray": [f"{request_id[:16]}-SJC"],
+        "Content-Type": ["text/event-stream" if stream else "application/json"],
+        "Date": ["Mon, 12 May 2025 10:00:00 GMT"],
+        "Server": ["cloudflare"],
+        "Set-Cookie": ["__cf_bm=REDACTED; path=/; expires=Mon, 12-May-25 10:30:00 GMT; domain=.groq.com; HttpOnly"],
+        "Vary": ["Origin, Accept-Encoding"],
+        "Via": ["1.1 google"],
+        "X-Groq-Region": ["us-west-1"],
+        "X-Ratelimit-Limit-Requests": ["14400"],
+        "X-Ratelimit-Limit-Tokens": ["6000"],
+        "X-Ratelimit-Remaining-Requests": [str(14399 - index % 14000)],
+        "X-Ratelimit-Remaining-Tokens": [str(5900 - index % 5000)],
+        "X-Ratelimit-Reset-Requests": ["6s"],
+        "X-Ratelimit-Reset-Tokens": ["1.02s"],
+        "X-Request-Id": [f"req_{request_id}"],
+    }
+    if stream:
+        headers["Transfer-Encoding"] = ["chunked"]
+    return headers
+
+
+def _completion_id(index: int) -> str:
+    return "chatcmpl-" + hashlib.sha256(f"c{index}".encode()).hexdigest()[:24]
+
+
+def _usage(rng: random.Random) -> dict[str, Any]:
+    prompt, completion = rng.randint(20, 80), rng.randint(20, 120)
+    return {
+        "queue_time": round(rng.random() / 100, 6),
+        "prompt_tokens": prompt,
+        "prompt_time": round(rng.random() / 100, 6),
+        "completion_tokens": completion,
+        "completion_time": round(rng.random() / 5, 6),
+        "total_tokens": prompt + completion,
+        "total_time": round(rng.random() / 4, 6),
+    }
+
+
+def _json_response(index: int, model: str, rng: random.Random) -> str:
+    payload = {
+        "id": _completion_id(index),
+        "object": "chat.completion",
+        "created": 1747044000 + index,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": _text(rng, 60)},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": _usage(rng),
+        "usage_breakdown": None,
+        "system_fingerprint": "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10],
+        "x_groq": {"id": "req_" + hashlib.sha256(f"x{index}".encode()).hexdigest()[:26]},
+        "service_tier": "on_demand",
+    }
+    return json.dumps(payload, separators=(",", ":")) + "\n"
+
+
+def _sse_response(index: int, model: str, rng: random.Random) -> str:
+    base = {
+        "id": _completion_id(index),
+        "object": "chat.completion.chunk",
+        "created": 1747044000 + index,
+        "model": model,
+        "system_fingerprint": "fp_" + hashlib.sha256(model.encode()).hexdigest()[:10],
+    }
+    events = []
+    for k in range(10):
+        delta: dict[str, Any] = {"content": " " + _text(rng, 3)}
+        if k == 0:
+            delta = {"role": "assistant", "content": ""}
+        chunk: dict[str, Any] = {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}],
+        }
+        if k == 0:
+            chunk["x_groq"] = {"id": "req_" + hashlib.sha256(f"x{index}".encode()).hexdigest()[:26]}
+        events.append(chunk)
+    last = {**base, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]}
+    last["x_groq"] = {"id": events[0]["x_groq"]["id"], "usage": _usage(rng)}
+    events.append(last)
+    return "".join(f"data: {json.dumps(e, separators=(',', ':'))}\n\n" for e in events) + "data: [DONE]\n\n"
+
+
+def make_workload(n: int, seed: int = 7) -> list[tuple[Call, Interaction]]:
+    """``n`` distinct chat-completion calls (1 in 4 streamed) and the interactions that answer them."""
+    rng = random.Random(seed)
+    out = []
+    for index in range(n):
+        stream = index % 4 == 3
+        model = MODELS[index % len(MODELS)]
+        body_obj = {
+            "messages": [
+                {"role": "system", "content": "You are a concise assistant."},
+                {"role": "user", "content": f"Question {index}: {_text(rng, 12)}?"},
+            ],
+            "model": model,
+            "temperature": 0.2,
+            "max_completion_tokens": 256,
+            **({"stream": True} if stream else {}),
+        }
+        body = json.dumps(body_obj).encode()
+        text = _sse_response(index, model, rng) if stream else _json_response(index, model, rng)
+        request = Request(
+            proto="HTTP/1.1",
+            proto_major=1,
+            proto_minor=1,
+            content_length=len(body),
+            body=body.decode(),
+            headers=_request_headers(body, stream),
+            url=CHAT_URL,
+            method="POST",
+        )
+        response = Response(
+            proto="HTTP/2.0",
+            proto_major=2,
+            proto_minor=0,
+            content_length=-1 if stream else len(text.encode()),
+            uncompressed=not stream,
+            body=text,
+            headers=_response_headers(index, stream),
+            status="200 OK",
+            code=200,
+            duration=rng.randint(80_000_000, 400_000_000),
+        )
+        out.append((Call(CHAT_URL, body, stream), Interaction(request, response, id=index)))
+    return out
+
+
+def make_vision(megabytes: int) -> tuple[Call, Interaction]:
+    """One OCR-by-vision request whose body carries a ``megabytes`` MB base64 image."""
+    rng = random.Random(11)
+    image = base64.b64encode(rng.randbytes(megabytes * 1024 * 1024 * 3 // 4)).decode()
+    body_obj = {
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Transcribe the text in this image."},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64," + image}},
+                ],
+            }
+        ],
+        "model": "meta-llama/llama-4-scout-17b-16e-instruct",
+    }
+    body = json.dumps(body_obj).encode()
+    text = _json_response(0, "meta-llama/llama-4-scout-17b-16e-instruct", rng)
+    request = Request(
+        content_length=len(body), body=body.decode(), headers=_request_headers(body, False), url=CHAT_URL, method="POST"
+    )
+    response = Response(
+        proto="HTTP/2.0",
+        proto_major=2,
+        proto_minor=0,
+        content_length=len(text),
+        body=text,
+        headers=_response_headers(0, False),
+        status="200 OK",
+        code=200,
+        duration=1_200_000_000,
+    )
+    return Call(CHAT_URL, body, False), Interaction(request, response)
+
+
+# ------------------------------------------------------------------------------------------------ cassettes
+
+
+@dataclasses.dataclass
+class Files:
+    """The same interactions in every format the benchmark loads."""
+
+    n: int
+    groq: Path
+    vcrpy: Path
+    json: Path
+
+
+def write_groq(path: Path, interactions: Sequence[Interaction]) -> None:
+    from groq_vcr import storage
+
+    path.write_text(storage.dumps(Cassette(interactions=list(interactions))), encoding="utf-8")
+
+
+def vcrpy_records(interactions: Sequence[Interaction]) -> tuple[list[Any], list[dict[str, Any]]]:
+    """The (requests, responses) vcrpy's httpx stub would have recorded for these interactions."""
+    from vcr.request import Request as VcrRequest
+
+    requests, responses = [], []
+    for interaction in interactions:
+        req, resp = interaction.request, interaction.response
+        headers = {name.lower(): values[0] for name, values in req.headers.items()}
+        requests.append(VcrRequest(req.method, req.url, req.body_bytes, headers))
+        responses.append(
+            {
+                "status": {"code": resp.code, "message": resp.status.partition(" ")[2]},
+                "headers": {name.lower(): list(values) for name, values in resp.headers.items()},
+                "body": {"string": resp.body_bytes},
+            }
+        )
+    return requests, responses
+
+
+def write_vcrpy(path: Path, interactions: Sequence[Interaction]) -> None:
+    from vcr.serialize import serialize
+    from vcr.serializers import yamlserializer
+
+    requests, responses = vcrpy_records(interactions)
+    path.write_text(serialize({"requests": requests, "responses": responses}, yamlserializer), encoding="utf-8")
+
+
+def write_json(path: Path, interactions: Sequence[Interaction]) -> None:
+    data = {"version": 2, "interactions": [dataclasses.asdict(i) for i in interactions]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def write_files(folder: Path, name: str, interactions: Sequence[Interaction], *, vcrpy: bool = True) -> Files:
+    files = Files(len(interactions), folder / f"{name}.yaml", folder / f"{name}.vcrpy.yaml", folder / f"{name}.json")
+    write_groq(files.groq, interactions)
+    write_json(files.json, interactions)
+    if vcrpy:
+        write_vcrpy(files.vcrpy, interactions)
+    return files
+
+
+# ---------------------------------------------------------------------------------------- child processes
+
+
+def _rss_bytes() -> int:
+    """Peak resident set size of this process so far.
+
+    ``VmHWM`` rather than ``ru_maxrss``: after ``fork`` + ``exec`` Linux carries the parent's peak into the
+    child's ``ru_maxrss``, which would hide a child's whole load behind a large parent.
+    """
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def child_main(spec: dict[str, Any]) -> dict[str, Any]:
+    """Runs in a fresh interpreter: load one file ``runs`` times; report times and peak RSS above baseline."""
+    kind, path, runs = spec["kind"], Path(spec["path"]), int(spec["runs"])
+    load: Callable[[], object]
+    if kind == "json":
+
+        def load() -> object:
+            return json.loads(path.read_text(encoding="utf-8"))
+
+    elif kind == "vcrpy":
+        from vcr.cassette import Cassette as VcrCassette
+
+        def load() -> object:
+            return VcrCassette.load(path=str(path))
+
+    else:
+        from groq_vcr import cache, storage
+
+        def load() -> object:
+            if kind == "groq-cold":  # a first run: nothing cached anywhere
+                os.environ["GROQ_VCR_CACHE_DIR"] = tempfile.mkdtemp(prefix="groq-vcr-bench-cold-")
+            cache.clear_cache(disk=False)
+            return cache.cached_load(path, storage.load_cassette)
+
+    gc.collect()
+    baseline = _rss_bytes()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        value = load()
+        times.append(time.perf_counter() - started)
+        del value
+        gc.collect()
+    return {"times": times, "peak": _rss_bytes() - baseline}
+
+
+def run_child(kind: str, path: Path, runs: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+    spec = json.dumps({"kind": kind, "path": str(path), "runs": runs})
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", spec],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"benchmark child {kind} {path} failed:\n{completed.stderr}")
+    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ----------------------------------------------------------------------------------------------- replay
+
+
+def consume(client: httpx.Client, call: Call) -> None:
+    """Send one call and read the whole response (a stream line by line, as the SDKs do)."""
+    if call.stream:
+        with client.stream("POST", call.url, content=call.body, headers=SEND_HEADERS) as response:
+            for _ in response.iter_lines():
+                pass
+    else:
+        response = client.post(call.url, content=call.body, headers=SEND_HEADERS)
+        response.read()
+
+
+def _timed_pass(client: httpx.Client, calls: Sequence[Call]) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    for call in calls:
+        consume(client, call)
+    return (time.perf_counter() - started) / len(calls)
+
+
+def replay_mock(workload: Sequence[tuple[Call, Interaction]]) -> float:
+    """Seconds per request through ``httpx.MockTransport`` answering from a dict (the floor)."""
+    answers: dict[tuple[str, str, bytes], collections.deque[Response]] = {}
+    for call, interaction in workload:
+        answers.setdefault(("POST", call.url, call.body), collections.deque()).append(interaction.response)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        recorded = answers[(request.method, str(request.url), request.content)].popleft()
+        headers = [(name, value) for name, values in recorded.headers.items() for value in values]
+        return httpx.Response(recorded.code, headers=headers, content=recorded.body_bytes)
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        return _timed_pass(client, [call for call, _ in workload])
+
+
+def open_groq(path: Path) -> Any:
+    """A groq-vcr session on ``path`` (this loads the cassette; callers time it apart)."""
+    from groq_vcr.session import CassetteSession
+
+    return CassetteSession(path)
+
+
+def replay_groq(session: Any, calls: Sequence[Call]) -> tuple[float, Any]:
+    """Seconds per request through groq-vcr; each pass starts from a fresh player (nothing played, no index)."""
+    from groq_vcr import transport
+    from groq_vcr.replay import Player
+
+    options = session.options
+    session.player = Player(session.cassette.interactions, allow_repeats=options.allow_repeats, mask=options.mask)
+    with httpx.Client() as client, transport.activate(session):
+        per_request = _timed_pass(client, calls)
+    return per_request, session.player.stats
+
+
+class MemoryPersister:
+    """A vcrpy persister that hands over already-deserialised interactions (their load is measured apart)."""
+
+    def __init__(self, requests: list[Any], responses: list[dict[str, Any]]) -> None:
+        self.requests, self.responses = requests, responses
+
+    def load_cassette(self, cassette_path: str, serializer: Any) -> tuple[list[Any], list[dict[str, Any]]]:
+        return self.requests, self.responses
+
+    def save_cassette(self, cassette_path: str, cassette_dict: Any, serializer: Any) -> None:
+        raise AssertionError("the benchmark never records")
+
+
+def replay_vcrpy(
+    records: tuple[list[Any], list[dict[str, Any]]], calls: Sequence[Call], match_on: Sequence[str], sample: int | None
+) -> float:
+    """Seconds per request through vcrpy; with ``sample``, the mean over that many stratified positions."""
+    import vcr
+
+    my_vcr = vcr.VCR(record_mode="none", match_on=tuple(match_on))
+    my_vcr.register_persister(MemoryPersister(*records))
+    with my_vcr.use_cassette("bench-in-memory.yaml") as cassette, httpx.Client() as client:
+        if sample is None or sample >= len(calls):
+            return _timed_pass(client, calls)
+        n = len(calls)
+        positions = sorted({int((k + 0.5) * n / sample) for k in range(sample)})
+        times, marked = [], 0
+        for position in positions:
+            for earlier in range(marked, position):  # as if the calls before this one had been replayed
+                cassette.play_counts[earlier] = 1
+            marked = position + 1
+            started = time.perf_counter()
+            consume(client, calls[position])
+            times.append(time.perf_counter() - started)
+        return statistics.fmean(times)
+
+
+# ------------------------------------------------------------------------------------------- pytest suite
+
+_SUITE_COMMON = """
+import json
+import httpx
+import pytest
+
+URL = "https://api.groq.com/openai/v1/chat/completions"
+HEADERS = {"content-type": "application/json", "authorization": "Bearer test-key"}
+
+
+def body(k):
+    return json.dumps({"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": f"test {k}"}]})
+"""
+
+_SUITE_MOCK = (
+    _SUITE_COMMON
+    + """
+
+def _answer(request):
+    k = json.loads(request.content)["messages"][0]["content"].split()[1]
+    return httpx.Response(200, json={"id": f"chatcmpl-{k}", "choices": [{"message": {"content": f"answer {k}"}}]})
+
+
+@pytest.fixture
+def client():
+    with httpx.Client(transport=httpx.MockTransport(_answer)) as c:
+        yield c
+"""
+)
+
+_SUITE_VCR = (
+    _SUITE_COMMON
+    + """
+
+@pytest.fixture(scope="session")
+def client():
+    with httpx.Client() as c:
+        yield c
+"""
+)
+
+_SUITE_TEST = """
+
+{marker}def test_{k}(client):
+    response = client.post(URL, content=body({k}), headers=HEADERS)
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == "answer {k}"
+"""
+
+
+def _suite_interaction(k: int) -> Interaction:
+    body = json.dumps({"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": f"test {k}"}]})
+    answer = json.dumps({"id": f"chatcmpl-{k}", "choices": [{"message": {"content": f"answer {k}"}}]})
+    return Interaction(
+        Request(
+            content_length=len(body), body=body, headers=_request_headers(body.encode(), False), url=CHAT_URL,
+            method="POST",
+        ),
+        Response(
+            proto="HTTP/2.0", proto_major=2, proto_minor=0, content_length=len(answer), body=answer,
+            headers=_response_headers(k, False), status="200 OK", code=200, duration=150_000_000,
+        ),
+    )  # fmt: skip
+
+
+def write_suite(root: Path, tests: int) -> None:
+    """A project with the same ``tests`` tests three ways: MockTransport, groq-vcr cassettes, vcrpy cassettes."""
+    (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
+    for module, header, marker in (
+        ("test_mock", _SUITE_MOCK, ""),
+        ("test_groq_vcr", _SUITE_VCR, "@pytest.mark.vcr\n"),
+        ("test_vcrpy", _SUITE_VCR, "@pytest.mark.vcr\n"),
+    ):
+        text = header + "".join(_SUITE_TEST.format(k=k, marker=marker) for k in range(tests))
+        (root / f"{module}.py").write_text(text)
+    for module, writer in (("test_groq_vcr", write_groq), ("test_vcrpy", write_vcrpy)):
+        folder = root / "cassettes" / module
+        folder.mkdir(parents=True)
+        for k in range(tests):
+            writer(folder / f"test_{k}.yaml", [_suite_interaction(k)])
+
+
+def run_suite(root: Path, module: str, env: dict[str, str]) -> float:
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", f"{module}.py"]
+    if module == "test_vcrpy":
+        args += ["-p", "no:groq_vcr", "--record-mode=none"]
+    elif module == "test_groq_vcr":
+        args += ["--record-mode=none"]
+    started = time.perf_counter()
+    completed = subprocess.run(args, cwd=root, capture_output=True, text=True, env={**os.environ, **env}, check=False)
+    elapsed = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"the {module} suite failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-2000:]}")
+    return elapsed
+
+
+# ---------------------------------------------------------------------------------------------- streaming
+
+
+def _sse_app(sent: list[float], events: int, gap: float) -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request as StarletteRequest
+    from starlette.responses import StreamingResponse
+    from starlette.routing import Route
+
+    async def chat(request: StarletteRequest) -> StreamingResponse:
+        await request.body()
+
+        async def generate() -> Any:
+            for k in range(events):
+                if k:
+                    await asyncio.sleep(gap)
+                chunk = {"id": "chatcmpl-bench", "choices": [{"index": 0, "delta": {"content": f"word{k} "}}]}
+                if k == 0:
+                    sent.append(time.perf_counter())
+                yield f"data: {json.dumps(chunk)}\n\n".encode()
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(generate(), media_type="text/event-stream")
+
+    return Starlette(routes=[Route("/openai/v1/chat/completions", chat, methods=["POST"])])
+
+
+def first_event_latency(runs: int, folder: Path) -> tuple[float, float, float]:
+    """Median (live, recording) seconds from the server writing the first event to the caller reading it,
+    and the stream's full length (what a drain-then-replay recorder would add)."""
+    from groq_vcr import transport
+    from groq_vcr.serving import run_in_thread
+    from groq_vcr.session import CassetteSession, SessionOptions
+
+    events, gap = 6, 0.05
+    sent: list[float] = []
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}).encode()
+
+    def one(client: httpx.Client, url: str) -> float:
+        received = 0.0
+        with client.stream("POST", url, content=body, headers=SEND_HEADERS) as response:
+            for line in response.iter_lines():
+                if not received and line.startswith("data:"):
+                    received = time.perf_counter()
+        return received - sent[-1]
+
+    with run_in_thread(_sse_app(sent, events, gap)) as server, httpx.Client() as client:
+        url = server.base_url + "/openai/v1/chat/completions"
+        one(client, url)  # warm the connection
+        live, recording = [], []
+        for k in range(runs):
+            live.append(one(client, url))
+            session = CassetteSession(folder / f"rec{k}.yaml", SessionOptions(record_mode="all"))
+            with transport.activate(session):
+                recording.append(one(client, url))
+            recorded = session.recorded
+            assert recorded, "the recording session kept nothing"
+            assert str(recorded[0].response.body).count("data:") == events + 1
+    return statistics.median(live), statistics.median(recording), (events - 1) * gap
+
+
+# ----------------------------------------------------------------------------------------------- the run
+
+
+@dataclasses.dataclass
+class Plan:
+    sizes: tuple[int, ...]
+    replay_runs: dict[int, int]
+    vcrpy_full_up_to: int
+    vcrpy_sample: dict[int, int]
+    vcrpy_runs: int
+    vcrpy_load_up_to: int
+    load_runs: dict[int, int]
+    vision_mb: int
+    suite_tests: int
+    suite_runs: int
+    stream_runs: int
+    suite_vcrpy: bool = True
+
+
+FULL = Plan(
+    sizes=(10, 100, 1_000, 5_000, 20_000),
+    replay_runs={10: 7, 100: 7, 1_000: 5, 5_000: 5, 20_000: 3},
+    vcrpy_full_up_to=100,
+    vcrpy_sample={1_000: 24, 5_000: 12, 20_000: 4},
+    vcrpy_runs=3,
+    vcrpy_load_up_to=5_000,
+    load_runs={10: 7, 100: 7, 1_000: 5, 5_000: 3, 20_000: 1},
+    vision_mb=10,
+    suite_tests=200,
+    suite_runs=3,
+    stream_runs=10,
+)
+QUICK = Plan(
+    sizes=(10, 100, 1_000),
+    replay_runs={10: 3, 100: 3, 1_000: 3},
+    vcrpy_full_up_to=10,
+    vcrpy_sample={100: 6, 1_000: 4},
+    vcrpy_runs=1,
+    vcrpy_load_up_to=100,
+    load_runs={10: 3, 100: 3, 1_000: 1},
+    vision_mb=10,
+    suite_tests=50,
+    suite_runs=1,
+    stream_runs=5,
+    suite_vcrpy=False,
+)
+
+
+def _ms(seconds: float) -> str:
+    value = seconds * 1000
+    return f"{value:.3f} ms" if value < 1 else f"{value:.2f} ms" if value < 100 else f"{value:,.0f} ms"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def _mib(size: float) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
+def _x(value: float) -> str:
+    return f"{value:.2f}×" if value < 10 else f"{value:,.0f}×"
+
+
+def _check(ok: bool) -> str:
+    return "✅" if ok else "❌"
+
+
+class Table:
+    COLUMNS = (
+        "Measure",
+        "N",
+        "groq-vcr",
+        "floor / reference",
+        "vcrpy method+URI+body",
+        "vcrpy method+URI",
+        "groq-vcr ÷ floor",
+        "vcrpy ÷ groq-vcr",
+        "target",
+    )
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+
+    def add(self, *cells: str) -> None:
+        row = list(cells) + [""] * (len(self.COLUMNS) - len(cells))
+        self.rows.append(row)
+        print("  " + " | ".join(c for c in row if c), file=sys.stderr, flush=True)
+
+    def render(self) -> str:
+        lines = ["| " + " | ".join(self.COLUMNS) + " |", "|" + "|".join("---" for _ in self.COLUMNS) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
+    table, notes = Table(), []
+    cache_dir = folder / "cache"
+    os.environ["GROQ_VCR_CACHE_DIR"] = str(cache_dir)
+    largest = max(plan.sizes)
+    at_100: dict[str, float] = {}
+    workload = make_workload(largest)
+    print(f"generated {largest:,} interactions", file=sys.stderr, flush=True)
+
+    # ---- replay, per request
+    for n in plan.sizes:
+        part = workload[:n]
+        calls = [c for c, _ in part]
+        files = write_files(folder, f"n{n}", [i for _, i in part], vcrpy=n <= plan.vcrpy_load_up_to)
+        mock_times, groq_times = [], []
+        stats = None
+        session = open_groq(files.groq)
+        for _ in range(plan.replay_runs[n]):  # interleaved, so drift in machine speed hits both alike
+            mock_times.append(replay_mock(part))
+            per_request, stats = replay_groq(session, calls)
+            groq_times.append(per_request)
+        mock, groq = statistics.median(mock_times), statistics.median(groq_times)
+        records = vcrpy_records([i for _, i in part])
+        sample = None if n <= plan.vcrpy_full_up_to else plan.vcrpy_sample.get(n)
+        vcrpy_cells = []
+        for match_on in (("method", "uri", "body"), ("method", "uri")):
+            runs = plan.vcrpy_runs if sample is None else 1
+            value = statistics.median(replay_vcrpy(records, calls, match_on, sample) for _ in range(runs))
+            vcrpy_cells.append((value, sample))
+        vb, vu = vcrpy_cells[0][0], vcrpy_cells[1][0]
+        tag = f" (sample of {sample})" if sample else ""
+        table.add(
+            "replay, per request",
+            f"{n:,}",
+            _ms(groq),
+            f"MockTransport {_ms(mock)}",
+            _ms(vb) + tag,
+            _ms(vu) + tag,
+            _x(groq / mock),
+            f"{_x(vb / groq)} / {_x(vu / groq)}",
+            f"≤ 1.5× floor {_check(groq <= 1.5 * mock)}",
+        )
+        if stats is not None:
+            notes.append(
+                f"N={n:,}: last groq-vcr pass made {stats.lookups:,} index lookups, canonicalised "
+                f"{stats.bodies_canonicalised:,} recorded bodies, ran {stats.closest_searches} closest searches."
+            )
+        if n == 100:
+            at_100 = {"groq": groq, "mock": mock, "vb": vb, "vu": vu}
+        if n == 5_000 and at_100:
+            ratio = groq / at_100["groq"]
+            table.add(
+                "replay scaling: per request at N ÷ at N=100",
+                "5,000",
+                _x(ratio),
+                _x(mock / at_100["mock"]),
+                _x(vb / at_100["vb"]),
+                _x(vu / at_100["vu"]),
+                "",
+                "",
+                f"≤ 1.3× {_check(ratio <= 1.3)}",
+            )
+
+        # ---- load (fresh child process per measurement)
+        runs = plan.load_runs[n]
+        size = files.groq.stat().st_size
+        cold = run_child("groq-cold", files.groq, runs)
+        run_child("groq-warm", files.groq, 1)  # make sure the cache holds this file
+        warm = run_child("groq-warm", files.groq, runs)
+        ref = run_child("json", files.json, runs)
+        vc = run_child("vcrpy", files.vcrpy, 1 if n >= 5_000 else runs) if n <= plan.vcrpy_load_up_to else None
+        t_cold, t_warm, t_json = (statistics.median(r["times"]) for r in (cold, warm, ref))
+        t_vcrpy = statistics.median(vc["times"]) if vc else None
+        vcrpy_size = files.vcrpy.stat().st_size if vc else 0
+        table.add(
+            "load, cold (first run: parse + cache store)",
+            f"{n:,}",
+            _s(t_cold),
+            f"json.loads {_s(t_json)}",
+            f"{_s(t_vcrpy)} (own format)" if t_vcrpy else "not run (time budget)",
+            "(same load)",
+            _x(t_cold / t_json),
+            _x(t_vcrpy / t_cold) if t_vcrpy else "",
+            f"vcrpy ≥ 2× groq-vcr {_check(t_vcrpy >= 2 * t_cold)}" if t_vcrpy and n == 5_000 else "",
+        )
+        table.add(
+            "load, warm (unchanged file, new process)",
+            f"{n:,}",
+            _s(t_warm),
+            f"json.loads {_s(t_json)}",
+            "",
+            "",
+            _x(t_warm / t_json),
+            _x(t_vcrpy / t_warm) if t_vcrpy else "",
+            f"≤ 3× json.loads {_check(t_warm <= 3 * t_json)}" if n == 5_000 else "",
+        )
+        peak = max(cold["peak"], 1)
+        table.add(
+            "peak memory while loading (cold), above baseline",
+            f"{n:,}",
+            f"{_mib(cold['peak'])} = {cold['peak'] / size:.1f}× file ({_mib(size)})",
+            f"json.loads {_mib(ref['peak'])}",
+            f"{_mib(vc['peak'])} = {vc['peak'] / vcrpy_size:.1f}× its file ({_mib(vcrpy_size)})" if vc else "",
+            "",
+            "",
+            _x(vc["peak"] / peak) if vc else "",
+            f"≤ 3× file {_check(cold['peak'] <= 3 * size)}" if n == 5_000 else "",
+        )
+        table.add(
+            "peak memory while loading (warm), above baseline",
+            f"{n:,}",
+            f"{_mib(warm['peak'])} = {warm['peak'] / size:.1f}× file",
+        )
+
+    # ---- vision
+    call, interaction = make_vision(plan.vision_mb)
+    files = write_files(folder, "vision", [interaction])
+    mock_times, groq_times = [], []
+    session = open_groq(files.groq)
+    for _ in range(5):
+        mock_times.append(replay_mock([(call, interaction)]))
+        groq_times.append(replay_groq(session, [call])[0])
+    records = vcrpy_records([interaction])
+    vb = statistics.median(replay_vcrpy(records, [call], ("method", "uri", "body"), None) for _ in range(3))
+    vu = statistics.median(replay_vcrpy(records, [call], ("method", "uri"), None) for _ in range(3))
+    mock, groq = statistics.median(mock_times), statistics.median(groq_times)
+    size = files.groq.stat().st_size
+    table.add(
+        f"vision ({_mib(size)} request body): replay",
+        "1",
+        _ms(groq),
+        f"MockTransport {_ms(mock)}",
+        _ms(vb),
+        _ms(vu),
+        _x(groq / mock),
+        f"{_x(vb / groq)} / {_x(vu / groq)}",
+    )
+    cold = run_child("groq-cold", files.groq, 3)
+    run_child("groq-warm", files.groq, 1)
+    warm = run_child("groq-warm", files.groq, 3)
+    ref = run_child("json", files.json, 3)
+    vc = run_child("vcrpy", files.vcrpy, 3)
+    t_cold, t_warm, t_json, t_vcrpy = (statistics.median(r["times"]) for r in (cold, warm, ref, vc))
+    table.add(
+        "vision: load cold / warm",
+        "1",
+        f"{_s(t_cold)} / {_s(t_warm)}",
+        f"json.loads {_s(t_json)}",
+        _s(t_vcrpy),
+        "(same load)",
+        f"{_x(t_cold / t_json)} / {_x(t_warm / t_json)}",
+        f"{_x(t_vcrpy / t_cold)} / {_x(t_vcrpy / t_warm)}",
+    )
+    table.add(
+        "vision: peak memory while loading (cold), above baseline",
+        "1",
+        f"{_mib(cold['peak'])} = {cold['peak'] / size:.1f}× file",
+        f"json.loads {_mib(ref['peak'])}",
+        f"{_mib(vc['peak'])}",
+    )
+
+    # ---- pytest suite
+    suite = folder / "suite"
+    suite.mkdir()
+    write_suite(suite, plan.suite_tests)
+    suite_env = {"GROQ_VCR_CACHE_DIR": str(folder / "suite-cache"), "PYTHONDONTWRITEBYTECODE": "1"}
+    if plan.suite_runs > 1:
+        run_suite(suite, "test_mock", suite_env)  # warm the OS caches
+    groq_cold = run_suite(suite, "test_groq_vcr", suite_env)
+    times: dict[str, list[float]] = {"test_mock": [], "test_groq_vcr": [], "test_vcrpy": []}
+    for _ in range(plan.suite_runs):
+        for module in times:
+            if module != "test_vcrpy" or plan.suite_vcrpy:
+                times[module].append(run_suite(suite, module, suite_env))
+    t_mock, t_groq = statistics.median(times["test_mock"]), statistics.median(times["test_groq_vcr"])
+    t_vcrpy = statistics.median(times["test_vcrpy"]) if times["test_vcrpy"] else float("nan")
+    tests = plan.suite_tests
+    table.add(
+        f"pytest suite, {tests} tests, one cassette each (whole run)",
+        str(tests),
+        f"{_s(t_groq)} (first run, cache cold: {_s(groq_cold)})",
+        f"MockTransport fixture {_s(t_mock)}",
+        f"{_s(t_vcrpy)} (vcrpy + pytest-recording, own format)",
+        "",
+        _x(t_groq / t_mock),
+        _x(t_vcrpy / t_groq),
+        f"≤ 1.3× floor {_check(t_groq <= 1.3 * t_mock)}",
+    )
+    table.add(
+        "pytest suite: overhead per test vs MockTransport",
+        str(tests),
+        _ms((t_groq - t_mock) / tests),
+        "0",
+        _ms((t_vcrpy - t_mock) / tests),
+        "",
+        "",
+        _x((t_vcrpy - t_mock) / max(t_groq - t_mock, 1e-9)),
+    )
+
+    # ---- streaming
+    live, recording, length = first_event_latency(plan.stream_runs, folder)
+    table.add(
+        "first SSE event: server write → caller read",
+        "1",
+        f"{_ms(recording)} recording",
+        f"{_ms(live)} live",
+        f"(vcrpy drains the stream first: ≥ {_ms(length)})",
+        "",
+        f"+{_ms(recording - live)}",
+        "",
+        f"≤ live + 10 ms {_check(recording - live <= 0.010)}",
+    )
+    return table, notes
+
+
+def machine() -> str:
+    import vcr
+    import yaml
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, httpx {httpx.__version__}, "
+        f"vcrpy {vcr.__version__}, PyYAML {yaml.__version__} (libyaml {'yes' if yaml.__with_libyaml__ else 'no'})"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="smoke run: N up to 1,000, fewer repetitions (< 60 s)")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"markdown file to write (default: {RESULTS})")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child_main(json.loads(args.child))))
+        return 0
+    plan = QUICK if args.quick else FULL
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="groq-vcr-bench-") as tmp:
+        table, notes = run(plan, Path(tmp))
+    elapsed = time.perf_counter() - started
+    command = "python tools/bench.py" + (" --quick" if args.quick else "")
+    text = "\n".join(
+        [
+            f"`{command}` — {machine()}; whole run {elapsed:.0f} s.",
+            "",
+            table.render(),
+            "",
+            textwrap.dedent(
+                """\
+                Replay: median of interleaved passes of N distinct requests in order (3 in 4 JSON, 1 in 4 SSE read
+                line by line); cassette load not included. vcrpy's cost per request grows with the request's
+                position, so "sample of k" means k stratified positions timed after marking the earlier interactions
+                as played. Load and memory: a fresh child process per measurement, peak RSS (VmHWM) above the
+                interpreter's baseline; vcrpy loads the same interactions in its own YAML format (its file size
+                is shown). The pytest rows are whole `pytest` runs in a subprocess (median); vcrpy's row runs with
+                groq-vcr's plugin disabled."""
+            ),
+            "",
+            *[f"- {note}" for note in notes],
+            "",
+        ]
+    )
+    print(text)
+    args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -71,11 +71,17 @@ class PendingRecording:
         self.chunks.append(chunk)
 
     def finish(self) -> Interaction:
-        """Build the interaction from what was received so far (idempotent)."""
+        """End the recording: the interaction is what was received so far (idempotent)."""
         if self.interaction is None:
             self.finished = True
-            self.interaction = Interaction(self.request, finish_response(self.head, b"".join(self.chunks)))
+            self.interaction = self.snapshot()
         return self.interaction
+
+    def snapshot(self) -> Interaction:
+        """The interaction as received so far, without ending a response that is still streaming."""
+        if self.interaction is not None:
+            return self.interaction
+        return Interaction(self.request, finish_response(self.head, b"".join(self.chunks)))
 
 
 class CassetteSession:
@@ -132,7 +138,7 @@ class CassetteSession:
     @property
     def recorded(self) -> list[Interaction]:
         """Interactions recorded so far (a response still streaming counts with what it has received)."""
-        return [pending.finish() for pending in self.pending]
+        return [pending.snapshot() for pending in self.pending]
 
     def interactions_to_save(self) -> list[Interaction]:
         """What the file should hold after this session: loaded interactions plus (or replaced by) new ones."""
@@ -170,7 +176,9 @@ class CassetteSession:
         )
 
     def close(self) -> SessionStats:
-        """Save if allowed, tell ``on_close``, and return the stats."""
+        """End every recording still streaming, save if allowed, tell ``on_close``, and return the stats."""
+        for pending in self.pending:
+            pending.finish()
         should = self.options.should_save
         saved = self.save() if should is None or should() else False
         stats = self.stats(saved)

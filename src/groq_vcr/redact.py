@@ -244,7 +244,7 @@ class Finding:
 
     rule: str
     line: int
-    """1-based line in the scanned text (0 when the secret is not on a line of it, e.g. in a decoded body)."""
+    """1-based line in the scanned text (for a secret inside a ``!!binary`` body: the body's line)."""
     column: int
     excerpt: str
     source: str | None = None

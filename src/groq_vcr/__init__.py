@@ -10,6 +10,7 @@ from groq_vcr.errors import (
     NoMatchError,
     SecretFoundError,
 )
+from groq_vcr.recording import use_cassette
 
 __version__ = "0.1.0"
 
@@ -24,4 +25,5 @@ __all__ = [
     "Response",
     "SecretFoundError",
     "__version__",
+    "use_cassette",
 ]

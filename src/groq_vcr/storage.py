@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from filelock import FileLock
@@ -21,7 +21,18 @@ from groq_vcr.cassette import Cassette
 from groq_vcr.errors import CassetteFormatError
 from groq_vcr.yaml_v3 import dump_cassette, load_cassette_text
 
-__all__ = ["dumps", "load_cassette", "loads", "read_text", "save_cassette", "write_atomic"]
+__all__ = [
+    "CASSETTE_SUFFIXES",
+    "dumps",
+    "find_cassette_files",
+    "load_cassette",
+    "loads",
+    "read_text",
+    "save_cassette",
+    "write_atomic",
+]
+
+CASSETTE_SUFFIXES = (".yaml", ".yml")
 
 # path -> (mtime_ns, size) of files we read or wrote as valid cassettes: saving over them needs no re-parse.
 _KNOWN_GOOD: dict[str, tuple[int, int]] = {}
@@ -153,3 +164,33 @@ def _refuse_invalid(path: Path) -> None:
             path=path,
         ) from None
     _KNOWN_GOOD[str(path.resolve())] = stamp
+
+
+def find_cassette_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The cassette files named by ``paths``: files as given, folders searched recursively for ``*.yaml``/``*.yml``.
+
+    Hidden files and folders (our temporary files start with a dot) and lock files are skipped; the result is
+    sorted per argument and free of duplicates. Raises ``FileNotFoundError`` for a path that does not exist.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            candidates = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix in CASSETTE_SUFFIXES
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        elif p.exists():
+            candidates = [p]
+        else:
+            raise FileNotFoundError(f"{p}: no such file or folder")
+        for f in candidates:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(f)
+    return found

@@ -25,6 +25,9 @@ COMMANDS: dict[str, str] = {
     "proxy": "proxy:proxy",
     "record": "record:record",
     "show": "show:show",
+    "fmt": "fmt:fmt_command",
+    "check": "check:check_command",
+    "convert": "convert:convert_command",
 }
 
 EXIT_OK = 0

@@ -1,0 +1,183 @@
+"""``groq-vcr fmt``, ``check`` and ``convert`` through the real console entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
+
+TWO_SPACE = """\
+version: 2
+interactions:
+- id: 5
+  request:
+    url: https://api.groq.com/openai/v1/models
+    method: GET
+  response:
+    body: '{"data": []}'
+    headers:
+      Content-Type: [application/json]
+    status: 200 OK
+    code: 200
+    duration: 1.5ms
+"""
+
+BROKEN = """\
+version: 2
+interactions:
+- request: {method: GET}
+  response:
+    code: "200"
+    duration: 12
+"""
+
+VCRPY = """\
+interactions:
+- request:
+    body: null
+    headers: {}
+    method: GET
+    uri: https://api.groq.com/openai/v1/models
+  response:
+    body:
+      string: '{"data": []}'
+    headers:
+      content-type:
+      - application/json
+    status:
+      code: 200
+      message: OK
+version: 1
+"""
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from groq_vcr.cli import main; main()", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A folder with a canonical cassette, a two-space one (valid, not canonical) in a subfolder, and a lock file."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "ref.yaml").write_bytes(REFERENCE.read_bytes())
+    (tmp_path / "sub" / "two.yml").write_text(TWO_SPACE)
+    (tmp_path / "ref.yaml.lock").write_text("")
+    return tmp_path
+
+
+def test_fmt_check_lists_files_and_changes_nothing(folder: Path) -> None:
+    result = run("fmt", "--check", folder)
+    assert result.returncode == 1
+    assert result.stdout == f"would reformat {folder / 'sub' / 'two.yml'}\n"
+    assert (folder / "sub" / "two.yml").read_text() == TWO_SPACE
+
+
+def test_fmt_rewrites_in_canonical_form_and_is_idempotent(folder: Path) -> None:
+    result = run("fmt", folder)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"reformatted {folder / 'sub' / 'two.yml'}\n"
+    text = (folder / "sub" / "two.yml").read_text()
+    assert text.startswith('---\nversion: 2\ninteractions:\n    - id: 0\n      request:\n        proto: ""\n')
+    assert (
+        "        body: '{\"data\": []}'\n"
+        "        headers:\n            Content-Type:\n                - application/json\n" in text
+    )
+    assert text.endswith("        duration: 1.5ms\n")
+    assert (folder / "ref.yaml").read_bytes() == REFERENCE.read_bytes()
+    again = run("fmt", "--check", folder)
+    assert again.returncode == 0
+    assert again.stdout == ""
+
+
+def test_fmt_leaves_unreadable_cassettes_alone_and_exits_2(folder: Path) -> None:
+    (folder / "bad.yaml").write_text(BROKEN)
+    result = run("fmt", folder)
+    assert result.returncode == 2
+    assert f"{folder / 'bad.yaml'}:3:12: `interactions[0].request` has no `url`" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (folder / "bad.yaml").read_text() == BROKEN
+
+
+def test_check_reports_every_problem_with_file_and_line(folder: Path) -> None:
+    bad = folder / "bad.yaml"
+    bad.write_text(BROKEN)
+    (folder / "syntax.yaml").write_text("version: 2\ninteractions: [\n")
+    result = run("check", folder)
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{bad}:3:12: `interactions[0].request` has no `url`",
+        f"{bad}:5:11: `interactions[0].response.code` must be an integer, found the text '200'",
+        f"{bad}:6:15: `interactions[0].response.duration` must be Go duration text such as '94.9ms' or '0s', "
+        "found the integer 12 (go-vcr rejects a bare number)",
+        f"{folder / 'syntax.yaml'}:3:1: YAML syntax error: while parsing a flow node, "
+        "did not find expected node content",
+    ]
+    assert "4 problem(s) in 2 of 4 cassette(s)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_passes_valid_cassettes(folder: Path) -> None:
+    result = run("check", folder / "ref.yaml", folder / "sub")
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert "2 cassette(s) OK" in result.stderr
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    for command in ("check", "fmt"):
+        result = run(command, tmp_path / "nope")
+        assert result.returncode == 2
+        assert "no such file or folder" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_convert_v1_to_v2_and_back(tmp_path: Path) -> None:
+    src = tmp_path / "vcrpy.yaml"
+    src.write_text(VCRPY)
+    v2 = tmp_path / "out" / "v2.yaml"
+    result = run("convert", "--to", "v2", src, "-o", v2)
+    assert result.returncode == 0, result.stderr
+    text = v2.read_text()
+    assert "            Content-Type:\n                - application/json\n" in text
+    assert "        status: 200 OK\n        code: 200\n        duration: 0s\n" in text
+    assert run("check", v2).returncode == 0
+    back = run("convert", "--to", "v1", v2)
+    assert back.returncode == 0
+    assert back.stdout == VCRPY.replace("content-type", "Content-Type")
+
+
+def test_convert_in_place(tmp_path: Path) -> None:
+    src = tmp_path / "c.yaml"
+    src.write_text(VCRPY)
+    assert run("convert", "--to", "v2", src, "-o", src).returncode == 0
+    assert src.read_text().startswith("---\nversion: 2\n")
+
+
+def test_convert_refuses_wrong_direction(tmp_path: Path) -> None:
+    src = tmp_path / "c.yaml"
+    src.write_bytes(REFERENCE.read_bytes())
+    result = run("convert", "--to", "v2", src)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == f"error: {src}: not a vcrpy version 1 cassette: `version` is 2 (it is already a go-vcr cassette)\n"
+    )
+    bad = run("convert", "--to", "v3", src)
+    assert bad.returncode == 2
+    assert "Invalid value for '--to'" in bad.stderr
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.returncode == 0
+    for name in ("check", "convert", "fmt"):
+        assert f"  {name} " in result.stdout

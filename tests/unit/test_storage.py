@@ -1,0 +1,160 @@
+"""Cassette files: load errors name the file, saves are atomic, locked, checked, and never clobber bad files."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.errors import CassetteFormatError, SecretFoundError
+from groq_vcr.storage import dumps, find_cassette_files, load_cassette, loads, read_text, save_cassette, write_atomic
+
+REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
+
+
+def _cassette(body: str = "hi") -> Cassette:
+    return Cassette(
+        interactions=[
+            Interaction(
+                request=Request(url="https://api.groq.com/openai/v1/models", method="GET"),
+                response=Response(body=body, headers={"Content-Type": ["text/plain"]}),
+            )
+        ]
+    )
+
+
+def test_save_then_load_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "c.yaml"
+    save_cassette(path, _cassette())
+    assert path.read_text(encoding="utf-8") == dumps(_cassette())
+    assert load_cassette(path) == _cassette()
+
+
+def test_reference_file_loads_and_saves_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "ref.yaml"
+    path.write_bytes(REFERENCE.read_bytes())
+    save_cassette(path, load_cassette(path))
+    assert path.read_bytes() == REFERENCE.read_bytes()
+
+
+def test_load_errors_name_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("version: 2\ninteractions:\n- request: {url: u, method: GET}\n  response: {code: '1'}\n")
+    with pytest.raises(CassetteFormatError) as info:
+        load_cassette(path)
+    assert str(info.value).startswith(f"{path}:4:")
+    assert info.value.path == str(path)
+    assert "must be an integer" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "does not exist"),
+        (b"\xff\xfeversion", "not UTF-8"),
+        (b"version: [\n", "YAML syntax error"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, content: bytes | None, fragment: str) -> None:
+    path = tmp_path / "c.yaml"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CassetteFormatError, match=fragment) as info:
+        load_cassette(path)
+    assert info.value.path == str(path)
+
+
+def test_loads_attaches_path() -> None:
+    with pytest.raises(CassetteFormatError) as info:
+        loads("version: 3\ninteractions: []\n", path="x.yaml")
+    assert str(info.value) == "x.yaml:1:10: `version` must be the integer 2, found the integer 3"
+
+
+def test_check_text_sees_exact_text_and_can_veto(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    save_cassette(path, _cassette("old"))
+    seen: list[str] = []
+
+    def scanner(text: str) -> None:
+        seen.append(text)
+        raise SecretFoundError("secret in body")
+
+    with pytest.raises(SecretFoundError):
+        save_cassette(path, _cassette("gsk_fake"), check_text=scanner)
+    assert seen == [dumps(_cassette("gsk_fake"))]
+    assert load_cassette(path) == _cassette("old")
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == ["c.yaml"]
+
+
+def test_refuses_to_overwrite_a_file_that_is_not_a_cassette(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("interactions: [oops\n")
+    with pytest.raises(CassetteFormatError, match=r"refusing to overwrite.*--record-mode=rewrite") as info:
+        save_cassette(path, _cassette())
+    assert info.value.path == str(path)
+    assert path.read_text() == "interactions: [oops\n"
+    save_cassette(path, _cassette(), replace_invalid=True)
+    assert load_cassette(path) == _cassette()
+
+
+def test_refuses_even_when_the_bad_file_appears_after_a_good_save(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    save_cassette(path, _cassette())
+    path.write_text("version: 1\ninteractions: []\n# edited by hand\n")
+    with pytest.raises(CassetteFormatError, match="refusing to overwrite"):
+        save_cassette(path, _cassette("new"))
+
+
+def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.yaml"
+    save_cassette(path, _cassette("old"))
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="I/O error"):
+        save_cassette(path, _cassette("new"))
+    monkeypatch.undo()
+    assert load_cassette(path) == _cassette("old")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "c.yaml.lock"]
+
+
+def test_write_atomic_keeps_mode_of_existing_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("x")
+    path.chmod(0o640)
+    write_atomic(path, "y")
+    assert path.read_text() == "y"
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_concurrent_savers_leave_one_whole_cassette(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    bodies = [f"body {i}\n" * 2000 for i in range(8)]
+    threads = [threading.Thread(target=save_cassette, args=(path, _cassette(b))) for b in bodies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert load_cassette(path).interactions[0].response.body in bodies
+
+
+def test_find_cassette_files(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    for name in ["a/x.yaml", "a/y.yml", "a/z.json", "b.yaml", "a/x.yaml.lock", ".hidden/c.yaml", "a/.c.yaml.1.tmp"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("")
+    found = find_cassette_files([tmp_path, tmp_path / "b.yaml"])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/x.yaml", "a/y.yml", "b.yaml"]
+    with pytest.raises(FileNotFoundError, match="missing"):
+        find_cassette_files([tmp_path / "missing"])
+
+
+def test_read_text_is_exact(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"a\r\nb")
+    assert read_text(path) == "a\r\nb"

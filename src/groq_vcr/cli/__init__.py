@@ -18,6 +18,7 @@ from groq_vcr.errors import GroqVcrError
 
 # command name -> "module:attribute" (relative to groq_vcr.cli); one line per command.
 COMMANDS: dict[str, str] = {
+    "demo": "demo:demo",
     "diff": "diff:diff",
     "scan": "scan:scan",
     "redact": "redact:redact",

@@ -25,9 +25,11 @@ from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-GROQ_KEY = re.compile(r"gsk_[A-Za-z0-9]{52}")
-GROQ_KEY_BYTES = re.compile(rb"gsk_[A-Za-z0-9]{52}")
-KEY_PLACEHOLDER = "gsk_REDACTED"
+from groq_vcr.redact import GROQ_KEY_PLACEHOLDER, GROQ_KEY_RE
+
+GROQ_KEY = GROQ_KEY_RE
+GROQ_KEY_BYTES = re.compile(GROQ_KEY_RE.pattern.encode("ascii"))
+KEY_PLACEHOLDER = GROQ_KEY_PLACEHOLDER
 
 # Headers ignored when matching; documented for users and used by the miss explanation.
 IGNORED_HEADERS = ("authorization", "cookie", "user-agent", "x-stainless-*", "accept-encoding", "content-length")
@@ -38,9 +40,9 @@ Masker = Callable[[str, bytes, str], tuple[str, bytes]]
 
 def mask_secrets(url: str, body: bytes, content_type: str) -> tuple[str, bytes]:
     """The cheapest masker: replace Groq keys in the URL and body by the placeholder the redactor writes."""
-    if "gsk_" in url:
+    if "gsk" in url:
         url = GROQ_KEY.sub(KEY_PLACEHOLDER, url)
-    if b"gsk_" in body:
+    if b"gsk" in body:
         body = GROQ_KEY_BYTES.sub(KEY_PLACEHOLDER.encode(), body)
     return url, body
 

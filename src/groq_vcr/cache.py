@@ -40,7 +40,9 @@ __all__ = ["CacheStats", "cache_dir", "cache_enabled", "cached_load", "clear_cac
 log = logging.getLogger("groq_vcr.cache")
 
 MEMORY_BUDGET_BYTES = 64 * 1024 * 1024
-"""Pickled bytes kept in process at most; a cassette larger than half of it is only cached on disk."""
+"""Pickled bytes kept in process at most."""
+MEMORY_ENTRY_MAX_BYTES = 4 * 1024 * 1024
+"""A larger pickle is not kept in process: it is streamed from disk, so its bytes never sit next to its objects."""
 MEMORY_MAX_ENTRIES = 256
 
 _SUFFIX = ".pickle"
@@ -112,7 +114,7 @@ def _loader_name(loader: Callable[[Path], Cassette]) -> str:
 
 def _remember(key: str, blob: bytes) -> None:
     global _memory_bytes
-    if len(blob) > MEMORY_BUDGET_BYTES // 2:
+    if len(blob) > MEMORY_ENTRY_MAX_BYTES:
         return
     with _lock:
         if key in _memory:
@@ -142,16 +144,25 @@ def _unpickle(blob: bytes) -> Cassette | None:
     return value if isinstance(value, Cassette) else None
 
 
-def _read_disk(file: Path) -> bytes | None:
+def _read_disk(file: Path) -> tuple[bytes | None, Cassette | None]:
+    """A small cache file's bytes (to keep in process), or a large one's cassette streamed from disk."""
     try:
         with open(file, "rb") as handle:
+            info = os.fstat(handle.fileno())
             # Another user could plant a pickle in a shared directory: only trust our own files.
-            if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
+            if hasattr(os, "getuid") and info.st_uid != os.getuid():
                 log.warning("ignoring cache file %s: it is not owned by the current user", file)
-                return None
-            return handle.read()
+                return None, None
+            if info.st_size <= MEMORY_ENTRY_MAX_BYTES:
+                return handle.read(), None
+            try:
+                with _gc_paused():
+                    value = pickle.load(handle)
+            except Exception:
+                return None, None
+            return None, value if isinstance(value, Cassette) else None
     except OSError:
-        return None
+        return None, None
 
 
 def _write_disk(file: Path, blob: bytes) -> None:
@@ -171,6 +182,33 @@ def _write_disk(file: Path, blob: bytes) -> None:
         log.debug("could not write cache file %s: %s", file, exc)
         return
     stats.stores += 1
+
+
+_SHARED_MAX_LEN = 200
+
+
+def _share_strings(cassette: Cassette) -> None:
+    """Make equal header names/values and other short fields one object each, in place.
+
+    A cassette repeats the same few hundred strings (``Content-Type``, ``application/json``, ``HTTP/2.0``)
+    thousands of times; sharing them shrinks the loaded cassette, its pickle, and the time to unpickle it
+    (pickle memoises by identity, so each shared string is stored once).
+    """
+    seen: dict[str, str] = {}
+
+    def share(text: str) -> str:
+        if len(text) > _SHARED_MAX_LEN:
+            return text
+        return seen.setdefault(text, text)
+
+    for interaction in cassette.interactions:
+        for part in (interaction.request, interaction.response):
+            part.headers = {share(name): [share(v) for v in values] for name, values in part.headers.items()}
+            part.proto = share(part.proto)
+        request, response = interaction.request, interaction.response
+        request.url = share(request.url)
+        request.method = share(request.method)
+        response.status = share(response.status)
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int]:
@@ -203,23 +241,27 @@ def cached_load(path: str | Path, loader: Callable[[Path], Cassette]) -> Cassett
             stats.memory_hits += 1
             return cassette
     file = cache_dir() / (key + _SUFFIX)
-    blob = _read_disk(file)
+    blob, cassette = _read_disk(file)
     if blob is not None:
         cassette = _unpickle(blob)
         if cassette is not None:
-            stats.disk_hits += 1
             _remember(key, blob)
-            return cassette
+    if cassette is not None:
+        stats.disk_hits += 1
+        return cassette
+    if file.exists():
         log.debug("discarding unreadable cache file %s", file)
 
     stats.parses += 1
     with _gc_paused():
         cassette = loader(path)
+        _share_strings(cassette)
     if _fingerprint(path) != before:  # the file changed while it was parsed: the digest may not describe it
         return cassette
     blob = pickle.dumps(cassette, protocol=pickle.HIGHEST_PROTOCOL)
     _remember(key, blob)
     _write_disk(file, blob)
+    del blob
     return cassette
 
 

@@ -179,3 +179,29 @@ def test_cache_dir_resolution(env: dict[str, str], expected: Path, monkeypatch: 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert cache.cache_dir() == expected
+
+
+def test_large_pickles_are_streamed_from_disk_not_kept_in_memory(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "MEMORY_ENTRY_MAX_BYTES", 0)
+    path = _write(tmp_path / "c.json", ("https://a/x", "one"))
+    cache.cached_load(path, CountingLoader())
+    loader = CountingLoader()
+    assert _bodies(cache.cached_load(path, loader)) == ["one"]
+    assert (loader.calls, cache.stats.disk_hits, cache.stats.memory_hits) == (0, 1, 0)
+
+
+def test_repeated_header_strings_are_shared(cache_home: Path, tmp_path: Path) -> None:
+    path = _write(tmp_path / "c.json", ("https://a/x", "one"), ("https://a/x", "two"))
+
+    def loader(p: Path) -> Cassette:
+        cassette = CountingLoader()(p)
+        for interaction in cassette.interactions:  # equal strings, distinct objects, as a parser makes them
+            interaction.response.headers = {"".join(["Content-", "Type"]): ["".join(["application/", "json"])]}
+        return cassette
+
+    first, second = cache.cached_load(path, loader).interactions
+    (name_a, values_a), (name_b, values_b) = [next(iter(i.response.headers.items())) for i in (first, second)]
+    assert name_a is name_b
+    assert values_a[0] is values_b[0]

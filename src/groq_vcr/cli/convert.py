@@ -47,5 +47,9 @@ def convert_command(target: str, output: Path | None, src: Path) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    write_atomic(output, text)
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        click.echo(f"error: {output}: cannot write the file: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
     click.echo(f"wrote {output}", err=True)

@@ -47,7 +47,12 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
         if check:
             click.echo(f"would reformat {path}")
         else:
-            write_atomic(path, canonical)
+            try:
+                write_atomic(path, canonical)
+            except OSError as exc:
+                click.echo(f"error: {path}: cannot write the file: {exc.strerror or exc}", err=True)
+                broken += 1
+                continue
             click.echo(f"reformatted {path}")
     verb = "would be reformatted" if check else "reformatted"
     summary = f"{len(changed)} of {len(files)} cassette(s) {verb}"

@@ -48,7 +48,7 @@ def parse_go_duration(text: str) -> int:
             value += int(frac) * scale // 10 ** len(frac)
         total += value
         pos = m.end()
-    if total > _MAX_NS:
+    if total > _MAX_NS + (sign < 0):  # Go's minimum, -2562047h47m16.854775808s, is one past the maximum
         raise ValueError(f"invalid duration {text!r} (overflows Go's int64 nanoseconds)")
     return sign * total
 

@@ -1,0 +1,135 @@
+"""``groq-vcr demo`` as a subprocess: its report, its cassettes (v2, redacted, replayable) and its exit codes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import groq
+import pytest
+
+from groq_vcr import storage
+from groq_vcr.demo import SCENARIOS, network_blocked
+from groq_vcr.fake_groq import FakeGroqServer, make_fake_api_key
+from groq_vcr.redact import scan_text
+from groq_vcr.session import CassetteSession
+from groq_vcr.transport import activate
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+NAMES = ["audio_translation", "chat", "chat_stream", "vision"]
+PHASES = ["start server", "record", "redaction + format check", "replay (network blocked)", "schema check"]
+
+
+def phase_rows(stdout: str) -> dict[str, str]:
+    """Phase name -> the rest of its table row."""
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [cell.strip() for cell in line.strip("│┃ ").split("│")]
+        if cells and cells[0] in PHASES:
+            rows[cells[0]] = " | ".join(cells[1:])
+    return rows
+
+
+def test_demo_records_redacts_replays_and_checks_schemas(run_cli: Run, tmp_path: Path) -> None:
+    result = run_cli("demo", "--out", "out", timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+
+    rows = phase_rows(out)
+    assert list(rows) == PHASES
+    assert all(re.search(r"\d+\.\d\ds \| ok$", row) for row in rows.values()), rows
+    assert "local Groq-compatible server on http://127.0.0.1:" in rows["start server"]
+    assert "4 calls through the groq SDK, 4 cassettes" in rows["record"]
+    for title in ("chat completion", "streamed chat completion (SSE)", "vision request", "audio translation"):
+        assert f"recorded  {title}" in out
+    assert "redacted  8 secret(s) replaced by placeholders (4 cloudflare-cookie, 4 groq-api-key)" in out
+    assert "saved     4 go-vcr v2 cassettes in out" in out
+    assert "replayed  4 calls offline, same answers as recorded (Network is disabled for host '127.0.0.1')" in out
+    assert re.search(r"schemas   4 replayed responses match their recordings \(\d+ paths\)", out)
+    assert "cassettes: out\n" in out
+    assert re.search(r"OK: the whole loop passed in \d+\.\d\ds", out)
+
+    folder = tmp_path / "out"
+    assert sorted(p.stem for p in folder.glob("*.yaml")) == NAMES
+    for name in NAMES:
+        text = (folder / f"{name}.yaml").read_text(encoding="utf-8")
+        assert text.startswith("---\nversion: 2\ninteractions:\n    - id: 0\n")
+        assert scan_text(text) == [], name
+        assert "Bearer gsk_REDACTED" in text
+        assert "__cf_bm=REDACTED;" in text
+        assert len(storage.load_cassette(folder / f"{name}.yaml").interactions) == 1
+    stream = storage.load_cassette(folder / "chat_stream.yaml").interactions[0].response
+    assert (stream.content_length, stream.is_event_stream) == (-1, True)
+    assert stream.body_bytes.endswith(b"data: [DONE]\n\n")
+    audio = storage.load_cassette(folder / "audio_translation.yaml").interactions[0].request
+    assert (audio.header("Content-Type") or "").startswith("multipart/form-data; boundary=")
+
+
+def test_demo_cassettes_replay_in_another_process_with_the_network_blocked(run_cli: Run, tmp_path: Path) -> None:
+    assert run_cli("demo", "--out", "out", timeout=120).returncode == 0
+    path = tmp_path / "out" / "chat_stream.yaml"
+    recorded = storage.load_cassette(path).interactions[0]
+    base_url = recorded.request.url.split("/openai/v1/")[0]
+    scenario = next(s for s in SCENARIOS if s.name == "chat_stream")
+    session = CassetteSession(path)
+    with network_blocked(), activate(session), groq.Groq(base_url=base_url, api_key=make_fake_api_key()) as client:
+        outcome = scenario.call(client)
+    assert outcome.text.startswith("This is a deterministic reply from the local Groq server.")
+    assert session.stats().replayed == 1
+
+
+def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(run_cli: Run) -> None:
+    result = run_cli("demo", timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pattern = r"^cassettes: (.+) \(a new temporary folder; pass --out DIR to choose one\)$"
+    match = re.search(pattern, result.stdout, re.M)
+    assert match, result.stdout
+    folder = Path(match.group(1))
+    try:
+        assert folder.name.startswith("groq-vcr-demo-")
+        assert sorted(p.stem for p in folder.glob("*.yaml")) == NAMES
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_a_failed_step_is_named_and_exits_1(run_cli: Run, tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "chat.yaml").write_text("version: [not a cassette\n", encoding="utf-8")
+    result = run_cli("demo", "--out", "out", timeout=120)
+    assert result.returncode == 1
+    rows = phase_rows(result.stdout)
+    assert list(rows) == ["start server", "record"]
+    assert rows["record"].endswith("| FAILED")
+    assert "FAILED at step 'record': " in result.stdout
+    assert "out/chat.yaml" in result.stdout
+    assert result.stderr.strip() == "FAILED: step 'record' failed; see the report above"
+    assert (tmp_path / "out" / "chat.yaml").read_text(encoding="utf-8") == "version: [not a cassette\n"
+
+
+def test_live_without_a_key_exits_2_with_a_hint(run_cli: Run, tmp_path: Path) -> None:
+    result = run_cli("demo", "--live", "--out", "out")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    error, hint = result.stderr.splitlines()
+    assert error == "error: --live records against the real Groq API, and GROQ_API_KEY is not set."
+    assert hint.startswith("hint: export GROQ_API_KEY=gsk_...")
+    assert not (tmp_path / "out").exists()
+
+
+def test_live_records_where_the_sdk_is_pointed(
+    run_cli: Run, tmp_path: Path, fake_groq: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --live leaves the base URL to the groq SDK, which honours GROQ_BASE_URL: aimed at the local server here.
+    monkeypatch.setenv("GROQ_BASE_URL", fake_groq.groq_base_url)
+    result = run_cli("demo", "--live", "--out", "out", api_key=fake_groq.api_key, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "groq-vcr demo (live Groq API)" in result.stdout
+    assert fake_groq.config.count("/chat/completions") == 3
+    assert fake_groq.config.count("/audio/translations") == 1
+    for name in NAMES:
+        text = (tmp_path / "out" / f"{name}.yaml").read_text(encoding="utf-8")
+        assert fake_groq.api_key not in text
+        assert scan_text(text) == []

@@ -128,6 +128,28 @@ class Player:
             return False
         return key.body in self._queues(bucket) and not self._queues(bucket)[key.body]
 
+    def candidate_count(self, key: RequestKey) -> int:
+        """How many interactions were recorded with the method and URL of ``key`` (played or not)."""
+        bucket = self._bucket_index().get((key.method, key.url))
+        return 0 if bucket is None else len(bucket.indices)
+
+    def rejections(self, request: Probe) -> tuple[bool, list[tuple[int, list[str]]]]:
+        """Why no interaction answered ``request`` (for the match log; only called on a miss).
+
+        Returns ``(same_bucket, [(index, reasons), ...])``: the candidates are the interactions recorded with
+        the same method and URL, or every interaction when there are none.
+        """
+        bucket = self._bucket_index().get((request.key.method, request.key.url))
+        indices = bucket.indices if bucket is not None else range(len(self.interactions))
+        rejected: list[tuple[int, list[str]]] = []
+        for index in indices:
+            reasons = explain_difference(request, self.recorded_probe(index))
+            if not reasons:
+                count = self.play_counts[index]
+                reasons = [f"same request, already played {count} time{'s' if count != 1 else ''} (each replays once)"]
+            rejected.append((index, reasons))
+        return bucket is not None, rejected
+
     def closest(self, request: Probe) -> tuple[int, list[str]] | None:
         """The recorded interaction most like ``request`` and why it differs (only called on a miss)."""
         self.stats.closest_searches += 1

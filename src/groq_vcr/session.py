@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from groq_vcr import storage
 from groq_vcr.capture import finish_response
 from groq_vcr.cassette import Cassette, Interaction, Request, Response
 from groq_vcr.errors import NoMatchError
+from groq_vcr.expiry import CassetteAge, CassetteExpiredError, CassetteExpiredWarning, cassette_age
 from groq_vcr.matchers import Masker, Probe, mask_secrets
 from groq_vcr.replay import Player, describe_miss
+from groq_vcr.verify import VerifiedInteraction, verify_live
 
 log = logging.getLogger("groq_vcr.match")
 
@@ -36,6 +41,12 @@ class SessionStats:
     recorded: int = 0
     unused: list[int] = field(default_factory=list)
     saved: bool = False
+    record_mode: str = "none"
+    """The record mode the cassette was used in (``all`` when an expired cassette was re-recorded)."""
+    expired: str | None = None
+    """Why the cassette counted as expired (its age and what was done), when it did."""
+    verified: list[dict[str, Any]] = field(default_factory=list)
+    """Verify mode: one ``VerifiedInteraction.to_dict()`` per live request compared with the recording."""
 
 
 @dataclass
@@ -53,6 +64,17 @@ class SessionOptions:
     """Asked before saving; the pytest plugin answers False for a failed test (nothing half-recorded is kept)."""
     on_close: Callable[[SessionStats], None] | None = None
     """Told what happened once the cassette is closed (the end-of-run summary collects these)."""
+    max_age: timedelta | None = None
+    """A loaded cassette whose newest ``Date`` header is older than this is expired (None: never)."""
+    on_expired: str = "warn"
+    """``warn`` (replay anyway), ``fail`` (raise ``expired_error``) or ``rerecord`` (record mode ``all``)."""
+    live_available: bool = True
+    """Whether re-recording can reach the server (the plugin: ``GROQ_API_KEY`` is set); if not, rerecord warns."""
+    expired_error: Callable[[str], BaseException] = CassetteExpiredError
+    verify: bool = False
+    """Verify mode: send every request live, compare response schemas with the recording, never save."""
+    verify_strict: bool = False
+    """In verify mode, count added fields as drift too."""
     """Builds the exception raised on a replay miss (the pytest plugin raises a test failure instead)."""
 
 
@@ -99,22 +121,66 @@ class CassetteSession:
         )
         self.pending: list[PendingRecording] = []
         self._lock = threading.Lock()
+        self.age: CassetteAge | None = None
+        self.expired_message: str | None = None
+        self._replace_all = False
+        if self.existed and self.options.max_age is not None and not self.options.verify:
+            self._check_age()
+
+    def _check_age(self) -> None:
+        age = self.age = cassette_age(self.cassette, self.options.max_age)
+        if not age.expired:
+            return
+        message = f"cassette {self.path} is expired: {age.describe()}"
+        action = self.options.on_expired
+        if action == "rerecord" and self.options.live_available:
+            self.expired_message = f"{message}; re-recording it"
+            log.debug("%s", self.expired_message)
+            self.options.record_mode = "all"
+            self._replace_all = True
+            return
+        if action == "fail":
+            self.expired_message = message
+            raise self.options.expired_error(
+                f"{message}\n  re-record: {self.options.rerecord_hint}\n"
+                "  or allow it: a larger groq_vcr_max_age / --groq-vcr-max-age, or --groq-vcr-on-expired=warn"
+            )
+        why = " (not re-recorded: no GROQ_API_KEY is set)" if action == "rerecord" else ""
+        self.expired_message = f"{message}; replayed anyway{why}"
+        warnings.warn(
+            f"groq-vcr: {self.expired_message}. Re-record it: {self.options.rerecord_hint}",
+            CassetteExpiredWarning,
+            stacklevel=2,
+        )
 
     @property
     def may_record(self) -> bool:
         """Whether a request with no recorded answer may go to the real server."""
         mode = self.options.record_mode
-        return mode in ("new_episodes", "all") or (mode == "once" and not self.existed)
+        return self.options.verify or mode in ("new_episodes", "all") or (mode == "once" and not self.existed)
 
     def lookup(self, request: Probe) -> Interaction | None:
         """The recorded answer to ``request``; None when it must be sent live; NoMatchError when it can't be."""
+        if self.options.verify:
+            log.debug("%s %s: verify mode, sending live to compare with %s", request.method, request.raw_url, self.path)
+            return None
         if self.options.record_mode == "all":
             log.debug("%s %s: record mode 'all', sending live (%s)", request.method, request.raw_url, self.path)
             return None
         index = self.player.play(request)
         if index is not None:
-            log.debug("%s %s: replaying #%d from %s", request.method, request.raw_url, index, self.path)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s %s: replaying #%d from %s (chosen among %d recorded with this method and URL)",
+                    request.method,
+                    request.raw_url,
+                    index,
+                    self.path,
+                    self.player.candidate_count(request.key),
+                )
             return self.player.interactions[index]
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s", self._explain_miss(request))
         if self.may_record:
             log.debug("%s %s: no match in %s, recording", request.method, request.raw_url, self.path)
             return None
@@ -125,8 +191,21 @@ class CassetteSession:
             rerecord_hint=self.options.rerecord_hint,
             record_mode=self.options.record_mode,
         )
-        log.debug("%s", message)
         raise self.options.miss_error(message)
+
+    def _explain_miss(self, request: Probe) -> str:
+        """The match log of a miss: every candidate and why it was rejected."""
+        same_bucket, rejected = self.player.rejections(request)
+        scope = "with this method and URL" if same_bucket else "in the cassette (none has this method and URL)"
+        lines = [
+            f"{request.method} {request.raw_url}: no match in {self.path} "
+            f"({len(rejected)} candidate{'s' if len(rejected) != 1 else ''} {scope})"
+        ]
+        for index, reasons in rejected:
+            recorded = self.player.interactions[index].request
+            lines.append(f"  #{index} {recorded.method} {recorded.url} rejected:")
+            lines.extend(f"    {reason}" for reason in reasons)
+        return "\n".join(lines)
 
     def begin_recording(self, request: Request, head: Response) -> PendingRecording:
         """Register a live response; its place in the cassette is the order requests were sent in."""
@@ -143,6 +222,8 @@ class CassetteSession:
     def interactions_to_save(self) -> list[Interaction]:
         """What the file should hold after this session: loaded interactions plus (or replaced by) new ones."""
         recorded = self.recorded
+        if self._replace_all:  # an expired cassette being re-recorded: only what this run sent is current
+            return recorded
         if self.options.record_mode != "all":
             return [*self.cassette.interactions, *recorded]
         # Re-recording: a new interaction replaces the loaded ones with the same request key.
@@ -155,8 +236,8 @@ class CassetteSession:
         return [*kept, *recorded]
 
     def save(self) -> bool:
-        """Write the cassette if anything was recorded. Returns whether it wrote."""
-        if not self.pending:
+        """Write the cassette if anything was recorded (never in verify mode). Returns whether it wrote."""
+        if not self.pending or self.options.verify:
             return False
         cassette = Cassette(interactions=self.interactions_to_save(), extra=dict(self.cassette.extra))
         if self.options.redact is not None:
@@ -173,15 +254,27 @@ class CassetteSession:
             recorded=len(self.pending),
             unused=self.player.unused(),
             saved=saved,
+            record_mode="verify" if self.options.verify else self.options.record_mode,
+            expired=self.expired_message,
         )
+
+    def verify(self) -> list[VerifiedInteraction]:
+        """Verify mode: the schema comparison of every live response with its recorded twin."""
+        live = self.recorded
+        if self.options.redact is not None:  # compare like with like: the recording was redacted
+            live = self.options.redact(Cassette(interactions=live)).interactions
+        return verify_live(self.cassette.interactions, live, strict=self.options.verify_strict)
 
     def close(self) -> SessionStats:
         """End every recording still streaming, save if allowed, tell ``on_close``, and return the stats."""
         for pending in self.pending:
             pending.finish()
-        should = self.options.should_save
-        saved = self.save() if should is None or should() else False
-        stats = self.stats(saved)
+        if self.options.verify:  # verify mode never writes the cassette
+            stats = self.stats(False)
+            stats.verified = [result.to_dict() for result in self.verify()]
+        else:
+            should = self.options.should_save
+            stats = self.stats(self.save() if should is None or should() else False)
         if self.options.on_close is not None:
             self.options.on_close(stats)
         return stats

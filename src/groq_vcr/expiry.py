@@ -1,0 +1,140 @@
+"""Cassette age: when a cassette was recorded, how old it is, and what to do when it is older than allowed.
+
+The recording time is read from what the cassette already holds, so nothing is added to the go-vcr format:
+the newest ``Date`` response header among its interactions (Groq, like every HTTP server, sends one with
+each response). A cassette with no ``Date`` header at all has an unknown age and never counts as expired.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from groq_vcr.cassette import Cassette
+from groq_vcr.errors import GroqVcrError
+
+__all__ = [
+    "ON_EXPIRED",
+    "CassetteAge",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
+    "cassette_age",
+    "format_age",
+    "parse_max_age",
+    "recorded_at",
+]
+
+ON_EXPIRED = ("warn", "fail", "rerecord")
+"""What to do with an expired cassette: warn and replay, fail the test, or re-record it (when a key is set)."""
+
+_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_PART = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
+_OFF = {"", "0", "off", "none", "never"}
+
+
+class CassetteExpiredError(GroqVcrError):
+    """A cassette is older than its maximum age and the chosen action is ``fail``."""
+
+
+class CassetteExpiredWarning(UserWarning):
+    """A cassette is older than its maximum age; it is replayed anyway (action ``warn``)."""
+
+
+def parse_max_age(value: str | int | float | timedelta | None, *, where: str = "max-age") -> timedelta | None:
+    """``"30d"``, ``"2w"``, ``"12h"``, ``"1d12h"``, ``"90m"``, a number of days, or a timedelta; None/"off" -> None.
+
+    Raises :class:`~groq_vcr.errors.GroqVcrError` naming ``where`` for anything else.
+    """
+    if value is None or isinstance(value, timedelta):
+        return value if value else None
+    if isinstance(value, bool):
+        raise GroqVcrError(f"{where} must be an age such as '30d' or '12h', not {value!r}.")
+    if isinstance(value, int | float):
+        return timedelta(days=value) if value > 0 else None
+    text = str(value).strip().lower()
+    if text in _OFF:
+        return None
+    position, seconds = 0, 0.0
+    for match in _PART.finditer(text):
+        if match.start() != position:
+            break
+        seconds += float(match.group(1)) * _UNITS[match.group(2)]
+        position = match.end()
+    if position != len(text) or not text:
+        raise GroqVcrError(
+            f"{where} {value!r} is not an age; write a number with a unit: w (weeks), d (days), h (hours), "
+            "m (minutes), s (seconds), e.g. '30d', '2w' or '1d12h' ('off' disables it)."
+        )
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
+def format_age(age: timedelta) -> str:
+    """A short human age: ``45d``, ``3d4h``, ``5h``, ``12m``, ``30s``."""
+    seconds = max(0, int(age.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h" if hours and days < 10 else f"{days}d"
+    if hours:
+        return f"{hours}h{minutes}m" if minutes and hours < 10 else f"{hours}h"
+    return f"{minutes}m" if minutes else f"{seconds}s"
+
+
+def recorded_at(cassette: Cassette) -> datetime | None:
+    """When the cassette was recorded: the newest ``Date`` response header (UTC); None when none has one."""
+    newest: datetime | None = None
+    for interaction in cassette.interactions:
+        for name, values in interaction.response.headers.items():
+            if name.lower() != "date":
+                continue
+            for value in values:
+                try:
+                    when = email.utils.parsedate_to_datetime(value)
+                except (TypeError, ValueError, IndexError):
+                    continue
+                when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+                if newest is None or when > newest:
+                    newest = when
+    return newest
+
+
+@dataclass(frozen=True)
+class CassetteAge:
+    """How old a cassette is, measured against a maximum age."""
+
+    recorded: datetime | None
+    """The newest ``Date`` header; None when the age is unknown."""
+    age: timedelta | None
+    max_age: timedelta | None
+
+    @property
+    def known(self) -> bool:
+        """Whether the cassette holds a recording time at all."""
+        return self.recorded is not None
+
+    @property
+    def expired(self) -> bool:
+        """Older than ``max_age`` (never when either is unknown)."""
+        return self.age is not None and self.max_age is not None and self.age > self.max_age
+
+    def describe(self) -> str:
+        """``recorded 2025-01-02 (45d ago), older than the maximum age of 30d`` or ``age unknown ...``."""
+        if self.recorded is None or self.age is None:
+            return "age unknown (no response has a Date header)"
+        text = f"recorded {self.recorded:%Y-%m-%d %H:%M} UTC ({format_age(self.age)} ago)"
+        if self.max_age is not None:
+            relation = "older than" if self.expired else "within"
+            text += f", {relation} the maximum age of {format_age(self.max_age)}"
+        return text
+
+
+def cassette_age(cassette: Cassette, max_age: timedelta | None = None, *, now: datetime | None = None) -> CassetteAge:
+    """The age of ``cassette`` at ``now`` (default: the current time) against ``max_age``."""
+    recorded = recorded_at(cassette)
+    if recorded is None:
+        return CassetteAge(None, None, max_age)
+    current = now or datetime.now(UTC)
+    return CassetteAge(recorded, current - recorded, max_age)

@@ -22,6 +22,7 @@ from groq_vcr.capture import finish_response
 from groq_vcr.cassette import Cassette, Interaction, Request, Response
 from groq_vcr.errors import NoMatchError
 from groq_vcr.expiry import CassetteAge, CassetteExpiredError, CassetteExpiredWarning, cassette_age
+from groq_vcr.faults import RETRY_AFTER_MODES, FaultPlan
 from groq_vcr.matchers import Masker, Probe, mask_secrets
 from groq_vcr.replay import Player, describe_miss
 from groq_vcr.verify import VerifiedInteraction, verify_live
@@ -59,6 +60,10 @@ class SessionOptions:
     mask: Masker = mask_secrets
     redact: Callable[[Cassette], Cassette] | None = None
     check_text: Callable[[str], None] | None = None
+    faults: FaultPlan | None = None
+    """Faults injected into replies (:mod:`groq_vcr.faults`); the plugin fills it from ``groq_fault`` markers."""
+    retry_after: str = "fast"
+    """How a replayed ``retry-after`` is honoured: ``fast``, ``zero`` or ``recorded`` (``faults.RETRY_AFTER_MODES``)."""
     miss_error: Callable[[str], BaseException] = NoMatchError
     should_save: Callable[[], bool] | None = None
     """Asked before saving; the pytest plugin answers False for a failed test (nothing half-recorded is kept)."""
@@ -114,6 +119,11 @@ class CassetteSession:
         self.options = options or SessionOptions()
         if self.options.record_mode not in RECORD_MODES:
             raise ValueError(f"unknown record mode {self.options.record_mode!r}; use one of {', '.join(RECORD_MODES)}")
+        if self.options.retry_after not in RETRY_AFTER_MODES:
+            raise ValueError(
+                f"unknown retry_after {self.options.retry_after!r}; use one of {', '.join(RETRY_AFTER_MODES)}"
+            )
+        self._loaded_stamp = storage.file_stamp(self.path)  # taken before reading: a change while reading shows
         self.existed = self.path.is_file() and self.path.stat().st_size > 0
         self.cassette = storage.load_cassette(self.path) if self.existed else Cassette()
         self.player = Player(
@@ -219,19 +229,22 @@ class CassetteSession:
         """Interactions recorded so far (a response still streaming counts with what it has received)."""
         return [pending.snapshot() for pending in self.pending]
 
-    def interactions_to_save(self) -> list[Interaction]:
-        """What the file should hold after this session: loaded interactions plus (or replaced by) new ones."""
+    def interactions_to_save(self, base: list[Interaction] | None = None) -> list[Interaction]:
+        """What the file should hold after this session: ``base`` (what it holds now; by default what was
+        loaded) plus, or replaced by, the new interactions."""
+        loaded = self.cassette.interactions
+        current = loaded if base is None else base
         recorded = self.recorded
         if self._replace_all:  # an expired cassette being re-recorded: only what this run sent is current
             return recorded
         if self.options.record_mode != "all":
-            return [*self.cassette.interactions, *recorded]
+            return [*current, *recorded]
         # Re-recording: a new interaction replaces the loaded ones with the same request key.
         new_keys = {_key_of(self.player, None, i) for i in recorded}
         kept = [
-            loaded
-            for index, loaded in enumerate(self.cassette.interactions)
-            if _key_of(self.player, index, loaded) not in new_keys
+            old
+            for index, old in enumerate(current)
+            if _key_of(self.player, index if current is loaded else None, old) not in new_keys
         ]
         return [*kept, *recorded]
 
@@ -239,10 +252,15 @@ class CassetteSession:
         """Write the cassette if anything was recorded (never in verify mode). Returns whether it wrote."""
         if not self.pending or self.options.verify:
             return False
-        cassette = Cassette(interactions=self.interactions_to_save(), extra=dict(self.cassette.extra))
-        if self.options.redact is not None:
-            cassette = self.options.redact(cassette)
-        storage.save_cassette(self.path, cassette, check_text=self.options.check_text)
+
+        def merge(current: Cassette | None) -> Cassette:
+            # Under the file lock: another process may have saved since we loaded; add to what it wrote.
+            base = self.cassette if current is None else current
+            cassette = Cassette(interactions=self.interactions_to_save(base.interactions), extra=dict(base.extra))
+            return cassette if self.options.redact is None else self.options.redact(cassette)
+
+        known = (self._loaded_stamp, self.cassette) if self.existed else None
+        storage.update_cassette(self.path, merge, known=known, check_text=self.options.check_text)
         return True
 
     def stats(self, saved: bool = False) -> SessionStats:

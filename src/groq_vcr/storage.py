@@ -24,11 +24,13 @@ from groq_vcr.yaml_v3 import dump_cassette, load_cassette_text
 __all__ = [
     "CASSETTE_SUFFIXES",
     "dumps",
+    "file_stamp",
     "find_cassette_files",
     "load_cassette",
     "loads",
     "read_text",
     "save_cassette",
+    "update_cassette",
     "write_atomic",
 ]
 
@@ -44,6 +46,11 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
+
+
+def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """``(mtime_ns, size)`` of a file, or None when it does not exist: tells whether it changed since read."""
+    return _stamp(Path(path))
 
 
 def loads(text: str, path: str | os.PathLike[str] | None = None) -> Cassette:
@@ -150,6 +157,55 @@ def save_cassette(
             _KNOWN_GOOD[str(p.resolve())] = stamp
 
 
+def update_cassette(
+    path: str | os.PathLike[str],
+    update: Callable[[Cassette | None], Cassette],
+    *,
+    known: tuple[tuple[int, int] | None, Cassette] | None = None,
+    check_text: Callable[[str], None] | None = None,
+) -> Cassette:
+    """Read-modify-write a cassette under its lock: concurrent writers each add to what the others wrote.
+
+    With the lock held, the file is read as it is now (None when it is missing or empty) and ``update`` turns
+    that into the cassette to write, which is then written atomically. ``known`` is ``(stamp, cassette)`` of a
+    copy the caller loaded earlier (stamp from :func:`file_stamp`): when the file has not changed since, that
+    copy is passed instead of parsing the file again. A file that is not a valid cassette is never overwritten:
+    :class:`CassetteFormatError` names it and the problem, and nothing is written. ``check_text`` is called with
+    the exact text about to be written (the secret scanner); if it raises, nothing is written.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(p) + ".lock"):
+        stamp = _stamp(p)
+        current: Cassette | None = None
+        if stamp is not None and stamp[1] > 0:
+            if known is not None and known[0] == stamp:
+                current = known[1]
+            else:
+                try:
+                    current = loads(read_text(p), p)
+                except CassetteFormatError as exc:
+                    raise _refusal(p, exc) from None
+        cassette = update(current)
+        text = dumps(cassette)
+        if check_text is not None:
+            check_text(text)
+        write_atomic(p, text)
+        written = _stamp(p)
+        if written is not None:
+            _KNOWN_GOOD[str(p.resolve())] = written
+    return cassette
+
+
+def _refusal(path: Path, exc: CassetteFormatError) -> CassetteFormatError:
+    where = f" (line {exc.line})" if exc.line is not None else ""
+    return CassetteFormatError(
+        f"refusing to overwrite this file: it is not a valid cassette{where}: {exc.problem}. "
+        "Fix it, delete it, or re-record with --record-mode=rewrite to replace it",
+        path=path,
+    )
+
+
 def _refuse_invalid(path: Path) -> None:
     stamp = _stamp(path)
     if stamp is None or _KNOWN_GOOD.get(str(path.resolve())) == stamp:
@@ -157,12 +213,7 @@ def _refuse_invalid(path: Path) -> None:
     try:
         loads(read_text(path), path)
     except CassetteFormatError as exc:
-        where = f" (line {exc.line})" if exc.line is not None else ""
-        raise CassetteFormatError(
-            f"refusing to overwrite this file: it is not a valid cassette{where}: {exc.problem}. "
-            "Fix it, delete it, or re-record with --record-mode=rewrite to replace it",
-            path=path,
-        ) from None
+        raise _refusal(path, exc) from None
     _KNOWN_GOOD[str(path.resolve())] = stamp
 
 

@@ -5,6 +5,10 @@ Both libraries are patched at their transports' ``handle_request`` / ``handle_as
 stubs, a live response is not drained before the caller sees it: each chunk is handed on as it arrives
 while a copy is kept, and a caller that closes early leaves just what it received in the cassette.
 Replayed event streams are yielded one SSE event per chunk.
+
+Faults (:mod:`groq_vcr.faults`) are applied here: an answer fault replaces the reply before the lookup (nothing
+recorded is consumed), a body fault shortens, breaks or paces the replayed chunks. Replayed ``retry-after``
+headers are made fast as ``SessionOptions.retry_after`` says.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from types import ModuleType
 from typing import Any
 
+import anyio
+
+from groq_vcr import faults as fault_model
 from groq_vcr.capture import request_from_httpx, response_head_from_httpx
 from groq_vcr.cassette import Interaction
 from groq_vcr.matchers import probe
@@ -44,11 +51,11 @@ def _modules() -> list[ModuleType]:
     return found
 
 
-_stream_classes: dict[str, tuple[type, type]] = {}
+_stream_classes: dict[str, tuple[type, type, type]] = {}
 
 
-def _stream_classes_for(module: ModuleType) -> tuple[type, type]:
-    """(ReplayStream, TeeStream) classes deriving from ``module``'s own stream base classes."""
+def _stream_classes_for(module: ModuleType) -> tuple[type, type, type]:
+    """(ReplayStream, TeeStream, FaultStream) classes deriving from ``module``'s own stream base classes."""
     cached = _stream_classes.get(module.__name__)
     if cached is not None:
         return cached
@@ -95,12 +102,63 @@ def _stream_classes_for(module: ModuleType) -> tuple[type, type]:
             finally:
                 self._pending.finish()
 
-    _stream_classes[module.__name__] = (ReplayStream, TeeStream)
-    return ReplayStream, TeeStream
+    class FaultStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined,misc]
+        """A recorded body delivered as a fault says: paced, and/or ended by a broken connection."""
+
+        def __init__(self, chunks: list[bytes], alteration: fault_model.BodyAlteration, request: Any) -> None:
+            self._chunks = chunks
+            self._alteration = alteration
+            self._request = request
+            self._read_timeout = _read_timeout(request)
+
+        def _wait(self, seconds: float) -> float:
+            """How long to sleep before the next chunk; raises ReadTimeout after sleeping when it is too long."""
+            if self._read_timeout is not None and seconds > self._read_timeout:
+                return -self._read_timeout
+            return seconds
+
+        def _broken(self) -> Exception:
+            alteration = self._alteration
+            error = module.ReadError if alteration.ending == "reset" else module.RemoteProtocolError
+            return error(alteration.disconnect_message(), request=self._request)  # type: ignore[no-any-return]
+
+        def __iter__(self) -> Iterator[bytes]:
+            between = self._alteration.between_events
+            for position, chunk in enumerate(self._chunks):
+                if position and between:
+                    wait = self._wait(between)
+                    time.sleep(abs(wait))
+                    if wait < 0:
+                        raise module.ReadTimeout("The read operation timed out", request=self._request)
+                yield chunk
+            if self._alteration.end_after is not None and self._alteration.ending in ("drop", "reset"):
+                raise self._broken()
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            between = self._alteration.between_events
+            for position, chunk in enumerate(self._chunks):
+                if position and between:
+                    wait = self._wait(between)
+                    await anyio.sleep(abs(wait))
+                    if wait < 0:
+                        raise module.ReadTimeout("The read operation timed out", request=self._request)
+                yield chunk
+            if self._alteration.end_after is not None and self._alteration.ending in ("drop", "reset"):
+                raise self._broken()
+
+    _stream_classes[module.__name__] = (ReplayStream, TeeStream, FaultStream)
+    return ReplayStream, TeeStream, FaultStream
 
 
-def replay_headers(interaction: Interaction, body_length: int) -> list[tuple[str, str]]:
-    """Recorded headers as sent back on replay (Content-Length made to fit a redacted body)."""
+def _read_timeout(request: Any) -> float | None:
+    timeout = request.extensions.get("timeout") if hasattr(request, "extensions") else None
+    value = timeout.get("read") if isinstance(timeout, dict) else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def replay_headers(interaction: Interaction, body_length: int, retry_after: str = "fast") -> list[tuple[str, str]]:
+    """Recorded headers as sent back on replay (Content-Length made to fit a redacted body, ``retry-after`` made
+    fast as ``retry_after`` says: see :data:`groq_vcr.faults.RETRY_AFTER_MODES`)."""
     headers = []
     for name, values in interaction.response.headers.items():
         lowered = name.lower()
@@ -108,27 +166,88 @@ def replay_headers(interaction: Interaction, body_length: int) -> list[tuple[str
             if lowered == "content-length":
                 value = str(body_length)
             headers.append((name, value))
-    return headers
+    return fault_model.retry_after_headers(headers, retry_after)
 
 
-def build_response(module: ModuleType, interaction: Interaction, request: Any) -> Any:
-    """An ``httpx.Response`` (or httpx2) that replays ``interaction``."""
+def build_response(
+    module: ModuleType,
+    interaction: Interaction,
+    request: Any,
+    *,
+    alteration: fault_model.BodyAlteration | None = None,
+    retry_after: str = "fast",
+) -> Any:
+    """An ``httpx.Response`` (or httpx2) that replays ``interaction``, altered by body faults if any."""
     recorded = interaction.response
     body = recorded.body_bytes
     chunks = split_events(body) if recorded.is_event_stream else ([body] if body else [])
-    replay_stream, _ = _stream_classes_for(module)
+    replay_stream, _, fault_stream = _stream_classes_for(module)
     reason = recorded.status.partition(" ")[2]
     extensions = {
         "http_version": b"HTTP/2" if recorded.proto_major == 2 else recorded.proto.encode("ascii", "replace"),
         "reason_phrase": reason.encode("ascii", "replace"),
     }
+    headers = replay_headers(interaction, len(body), retry_after)
+    if alteration is None:
+        stream = replay_stream(chunks)
+    else:
+        chunks = fault_model.alter_chunks(chunks, alteration)
+        if alteration.end_after is not None:  # the body is no longer what Content-Length announced
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        breaks = alteration.end_after is not None and alteration.ending in ("drop", "reset")
+        paced = alteration.between_events > 0
+        stream = fault_stream(chunks, alteration, request) if breaks or paced else replay_stream(chunks)
+    return module.Response(recorded.code, headers=headers, stream=stream, request=request, extensions=extensions)
+
+
+def fault_response(module: ModuleType, fault: fault_model.ErrorResponse, request: Any, retry_after: str) -> Any:
+    """The ``httpx.Response`` (or httpx2) of an answer fault: Groq's error status, body and headers."""
+    headers = [*fault.headers, ("Content-Length", str(len(fault.body)))]
     return module.Response(
-        recorded.code,
-        headers=replay_headers(interaction, len(body)),
-        stream=replay_stream(chunks),
+        fault.status,
+        headers=fault_model.retry_after_headers(headers, retry_after),
+        stream=_stream_classes_for(module)[0]([fault.body] if fault.body else []),
         request=request,
-        extensions=extensions,
+        extensions={"http_version": b"HTTP/1.1"},
     )
+
+
+def _answer_fault(module: ModuleType, session: CassetteSession, request: Any) -> Any:
+    """The reply of an answer fault for ``request`` (or raise its connection error); None when there is none."""
+    plan = session.options.faults
+    fault = plan.at_send(request.method, str(request.url)) if plan else None
+    if fault is None:
+        return None
+    if isinstance(fault, fault_model.DropConnection):
+        error = module.ReadError if fault.reset else module.RemoteProtocolError
+        raise error(fault_model.disconnect_message(fault), request=request)
+    return fault_response(module, fault, request, session.options.retry_after)
+
+
+def _replayed(module: ModuleType, session: CassetteSession, found: Interaction, request: Any) -> tuple[Any, float]:
+    """The replay of ``found`` with the session's body faults, and how long to hold it back (first byte)."""
+    plan = session.options.faults
+    alteration = None
+    if plan:
+        index = _index_of(session, found)
+        alteration = plan.on_replay(request.method, str(request.url), index)
+    response = build_response(module, found, request, alteration=alteration, retry_after=session.options.retry_after)
+    return response, (alteration.first_byte if alteration is not None else 0.0)
+
+
+def _index_of(session: CassetteSession, found: Interaction) -> int:
+    interactions = session.player.interactions
+    if 0 <= found.id < len(interactions) and interactions[found.id] is found:  # ids are positions once saved
+        return found.id
+    return next((i for i, it in enumerate(interactions) if it is found), -1)
+
+
+def _first_byte_timeout(request: Any, wait: float) -> tuple[float, bool]:
+    """How long to hold the response head, and whether the client's read timeout runs out first."""
+    timeout = _read_timeout(request)
+    if timeout is not None and wait > timeout:
+        return timeout, True
+    return wait, False
 
 
 def _sync_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -137,9 +256,18 @@ def _sync_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[
         if session is None:
             return original(self, request)
         body = request.read()
+        faulted = _answer_fault(module, session, request)
+        if faulted is not None:
+            return faulted
         found = session.lookup(probe(request.method, str(request.url), body, request.headers, session.options.mask))
         if found is not None:
-            return build_response(module, found, request)
+            response, first_byte = _replayed(module, session, found, request)
+            if first_byte:
+                wait, timed_out = _first_byte_timeout(request, first_byte)
+                time.sleep(wait)
+                if timed_out:
+                    raise module.ReadTimeout("The read operation timed out", request=request)
+            return response
         started = time.perf_counter_ns()
         response = original(self, request)
         head = response_head_from_httpx(response, time.perf_counter_ns() - started)
@@ -157,9 +285,18 @@ def _async_handler(module: ModuleType, original: Callable[..., Any]) -> Callable
         if session is None:
             return await original(self, request)
         body = await request.aread()
+        faulted = _answer_fault(module, session, request)
+        if faulted is not None:
+            return faulted
         found = session.lookup(probe(request.method, str(request.url), body, request.headers, session.options.mask))
         if found is not None:
-            return build_response(module, found, request)
+            response, first_byte = _replayed(module, session, found, request)
+            if first_byte:
+                wait, timed_out = _first_byte_timeout(request, first_byte)
+                await anyio.sleep(wait)
+                if timed_out:
+                    raise module.ReadTimeout("The read operation timed out", request=request)
+            return response
         started = time.perf_counter_ns()
         response = await original(self, request)
         head = response_head_from_httpx(response, time.perf_counter_ns() - started)

@@ -1,0 +1,494 @@
+"""Fault injection on replay: make a recorded Groq interaction fail the way Groq fails, without editing the cassette.
+
+A :class:`FaultPlan` holds :class:`Fault` values; the transport layer asks it, for every request of a session,
+what to change. Two kinds of fault exist:
+
+- **answer faults** replace the answer before any recorded interaction is chosen: an error status with Groq's
+  error body and headers (:func:`rate_limited` 429 with ``retry-after``, :func:`server_error` 5xx,
+  :func:`invalid_api_key` 401, :func:`capacity_exceeded` 498, :func:`error_response` any), or a connection that
+  drops before a response (:func:`drop_connection` with no ``after_events``). They consume nothing, so the
+  SDK's retry gets the recorded answer once the fault has been used up (``times=``).
+- **body faults** alter how a replayed interaction is delivered: :func:`cut_stream` ends a stream after N events
+  (no ``[DONE]``), :func:`stream_error` sends Groq's ``event: error`` frame after N events,
+  :func:`drop_connection` with ``after_events`` breaks the connection mid-body, and :func:`delay` holds the
+  first byte and/or paces the events.
+
+Every fault is selected by ``path`` (the URL path ends with it), ``method``, ``interaction`` (the recorded
+interaction's index; body faults only), ``nth`` (the 0-based positions among the requests the other selectors
+let through) and ``times`` (the first N of those). With no selector a fault applies to every request.
+
+The errors are what httpx raises live (``RemoteProtocolError``, ``ReadError``, ``ReadTimeout`` from the same
+module the client uses: httpx or httpx2), so the ``groq`` and ``openai`` SDKs raise exactly what they raise
+against Groq: ``RateLimitError`` with Groq's body, ``APIConnectionError``, ``APIError`` mid-stream...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from groq_vcr.durations import format_go_duration
+
+__all__ = [
+    "FAULT_BUILDERS",
+    "RETRY_AFTER_MODES",
+    "BodyAlteration",
+    "CutStream",
+    "Delay",
+    "DropConnection",
+    "ErrorResponse",
+    "Fault",
+    "FaultHit",
+    "FaultPlan",
+    "StreamError",
+    "alter_chunks",
+    "build_fault",
+    "capacity_exceeded",
+    "cut_stream",
+    "delay",
+    "disconnect_message",
+    "drop_connection",
+    "error_response",
+    "groq_error_body",
+    "invalid_api_key",
+    "rate_limited",
+    "retry_after_headers",
+    "server_error",
+    "stream_error",
+]
+
+RETRY_AFTER_MODES = ("fast", "zero", "recorded")
+"""How a replayed ``retry-after`` is honoured: ``fast`` (default) adds ``retry-after-ms: 1``, which the SDKs read
+first, and keeps ``retry-after`` as recorded; ``zero`` also sets ``retry-after: 0`` (for code that sleeps on it
+itself); ``recorded`` replays both as recorded, so the SDKs really wait."""
+
+_DISCONNECTED = "Server disconnected without sending a response."
+_INCOMPLETE = "peer closed connection without sending complete message body (incomplete chunked read)"
+_RESET = "[Errno 104] Connection reset by peer"
+
+
+def groq_error_body(message: str, type_: str, code: str | None) -> dict[str, Any]:
+    """Groq's error body: ``{"error": {"message", "type", "code"}}``."""
+    return {"error": {"message": message, "type": type_, "code": code}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fault:
+    """What to change and which requests it applies to (the selectors; see the module docstring)."""
+
+    path: str | None = None
+    """Apply to requests whose URL path ends with this (``"/chat/completions"``); None for any path."""
+    method: str | None = None
+    """Apply to requests with this method (``"POST"``); None for any."""
+    interaction: int | None = None
+    """Apply when recorded interaction number ``interaction`` answers (body faults only)."""
+    nth: tuple[int, ...] | None = None
+    """Apply to these 0-based positions among the requests the selectors above let through."""
+    times: int | None = None
+    """Apply to the first ``times`` requests the selectors let through; None for all of them."""
+
+    def __post_init__(self) -> None:
+        nth: Any = self.nth
+        if isinstance(nth, int):  # nth=0 reads better in a marker than nth=(0,)
+            object.__setattr__(self, "nth", (nth,))
+        elif nth is not None:
+            object.__setattr__(self, "nth", tuple(nth))
+        if self.times is not None and self.times < 0:
+            raise ValueError(f"times must be 0 or more, got {self.times}")
+        if self.nth is not None and any(n < 0 for n in self.nth):
+            raise ValueError(f"nth positions are 0-based and not negative, got {self.nth}")
+        if self.interaction is not None and self.answers_at_send:
+            raise ValueError(
+                f"{type(self).__name__} replaces the answer before a recorded interaction is chosen, so it cannot "
+                "be selected by `interaction`; select it by path, method, nth or times"
+            )
+
+    @property
+    def answers_at_send(self) -> bool:
+        """Whether this fault replaces the whole answer (no recorded interaction is used)."""
+        return False
+
+    def selects(self, method: str, url: str) -> bool:
+        """Whether the path and method selectors let this request through."""
+        if self.method is not None and self.method.upper() != method.upper():
+            return False
+        return self.path is None or urlsplit(url).path.endswith(self.path)
+
+    def describe(self) -> str:
+        """A short label for reports: the fault and its non-default settings."""
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr and _set(self, f)]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def _set(fault: Fault, f: dataclasses.Field[Any]) -> bool:
+    value = getattr(fault, f.name)
+    default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    return bool(value != default)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorResponse(Fault):
+    """Answer with this status, body and headers instead of the recorded interaction."""
+
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def answers_at_send(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, kw_only=True)
+class DropConnection(Fault):
+    """Break the connection: before any response (``after_events`` None), or after that many body events."""
+
+    after_events: int | None = None
+    reset: bool = False
+    """Raise ``ReadError`` (connection reset by peer) instead of ``RemoteProtocolError`` (peer closed)."""
+
+    @property
+    def answers_at_send(self) -> bool:
+        return self.after_events is None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CutStream(Fault):
+    """End the body cleanly after ``after_events`` events: a stream without ``[DONE]``, as when Groq stops."""
+
+    after_events: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamError(Fault):
+    """Send ``after_events`` events, then Groq's ``event: error`` frame, and end (no ``[DONE]``)."""
+
+    after_events: int = 1
+    message: str = "Service Unavailable"
+    type: str = "internal_server_error"
+    code: str | None = "internal_server_error"
+
+    def frame(self) -> bytes:
+        """The ``event: error`` frame, as Groq sends it."""
+        data = json.dumps(groq_error_body(self.message, self.type, self.code), separators=(",", ":"))
+        return b"event: error\ndata: " + data.encode() + b"\n\n"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delay(Fault):
+    """Hold the response head for ``first_byte`` seconds and/or wait ``between_events`` seconds between events.
+
+    When a wait is longer than the client's read timeout, the client gets ``ReadTimeout`` after the timeout, as
+    it would live.
+    """
+
+    first_byte: float = 0.0
+    between_events: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.first_byte < 0 or self.between_events < 0:
+            raise ValueError("delays must be 0 seconds or more")
+
+
+@dataclass(frozen=True)
+class FaultHit:
+    """A fault applied to a request (for assertions: how many times the SDK met it)."""
+
+    fault: Fault
+    method: str
+    url: str
+    interaction: int | None
+
+
+@dataclass(frozen=True)
+class BodyAlteration:
+    """The combined effect of the body faults on one replayed interaction."""
+
+    first_byte: float = 0.0
+    between_events: float = 0.0
+    end_after: int | None = None
+    """Deliver only this many events, then end as ``ending`` says."""
+    ending: Literal["cut", "error", "drop", "reset"] = "cut"
+    error_frame: bytes = b""
+
+    @property
+    def changes_timing(self) -> bool:
+        """Whether the body needs a paced stream (sleeps), not just a shorter list of chunks."""
+        return self.first_byte > 0 or self.between_events > 0
+
+    def disconnect_message(self) -> str:
+        """The message of the error raised when the connection drops mid-body."""
+        return _RESET if self.ending == "reset" else _INCOMPLETE
+
+
+class FaultPlan:
+    """The faults in force for a cassette session, and a record of where they were applied.
+
+    Thread-safe: the position counters behind ``nth``/``times`` are kept under a lock. Faults may be added while
+    the session is open (the ``groq_faults`` fixture does this from the test body).
+    """
+
+    def __init__(self, faults: Iterable[Fault] = ()) -> None:
+        self.faults: list[Fault] = list(faults)
+        self.hits: list[FaultHit] = []
+        self._seen: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+    def __len__(self) -> int:
+        return len(self.faults)
+
+    def add(self, fault: Fault | str, /, **kwargs: Any) -> Fault:
+        """Add a fault (a :class:`Fault`, or a builder name from :data:`FAULT_BUILDERS` with its arguments)."""
+        built = build_fault(fault, **kwargs)
+        with self._lock:
+            self.faults.append(built)
+        return built
+
+    def clear(self) -> None:
+        """Remove every fault and forget the hits."""
+        with self._lock:
+            self.faults.clear()
+            self.hits.clear()
+            self._seen.clear()
+
+    def hits_of(self, fault: Fault) -> list[FaultHit]:
+        """The requests ``fault`` was applied to."""
+        return [hit for hit in self.hits if hit.fault is fault]
+
+    def _take(self, fault: Fault) -> bool:
+        """Count a request that passed ``fault``'s selectors; whether the fault applies to it (lock held)."""
+        position = self._seen.get(id(fault), 0)
+        self._seen[id(fault)] = position + 1
+        if fault.times is not None and position >= fault.times:
+            return False
+        return fault.nth is None or position in fault.nth
+
+    def at_send(self, method: str, url: str) -> ErrorResponse | DropConnection | None:
+        """The answer fault for this request, if any (checked before the recorded interaction is looked up)."""
+        if not self.faults:
+            return None
+        chosen: ErrorResponse | DropConnection | None = None
+        with self._lock:
+            for fault in self.faults:
+                if not fault.answers_at_send or not fault.selects(method, url):
+                    continue
+                if self._take(fault) and chosen is None:
+                    assert isinstance(fault, ErrorResponse | DropConnection)
+                    chosen = fault
+                    self.hits.append(FaultHit(fault, method, url, None))
+        return chosen
+
+    def on_replay(self, method: str, url: str, interaction: int) -> BodyAlteration | None:
+        """How to deliver recorded interaction ``interaction`` to this request; None when unchanged."""
+        if not self.faults:
+            return None
+        first_byte = between = 0.0
+        end: tuple[int, Literal["cut", "error", "drop", "reset"], bytes] | None = None
+        applied = False
+        with self._lock:
+            for fault in self.faults:
+                if fault.answers_at_send or not fault.selects(method, url):
+                    continue
+                if fault.interaction is not None and fault.interaction != interaction:
+                    continue
+                if not self._take(fault):
+                    continue
+                applied = True
+                self.hits.append(FaultHit(fault, method, url, interaction))
+                if isinstance(fault, Delay):
+                    first_byte += fault.first_byte
+                    between += fault.between_events
+                elif end is None and isinstance(fault, CutStream):
+                    end = (fault.after_events, "cut", b"")
+                elif end is None and isinstance(fault, StreamError):
+                    end = (fault.after_events, "error", fault.frame())
+                elif end is None and isinstance(fault, DropConnection) and fault.after_events is not None:
+                    end = (fault.after_events, "reset" if fault.reset else "drop", b"")
+        if not applied:
+            return None
+        if end is None:
+            return BodyAlteration(first_byte=first_byte, between_events=between)
+        return BodyAlteration(
+            first_byte=first_byte, between_events=between, end_after=end[0], ending=end[1], error_frame=end[2]
+        )
+
+
+def alter_chunks(chunks: list[bytes], alteration: BodyAlteration) -> list[bytes]:
+    """The chunks a body alteration delivers before it ends (an ``event: error`` frame included)."""
+    if alteration.end_after is None:
+        return chunks
+    kept = chunks[: alteration.end_after]
+    return [*kept, alteration.error_frame] if alteration.ending == "error" else kept
+
+
+def disconnect_message(fault: DropConnection) -> str:
+    """The message httpx gives when the server goes away before answering."""
+    return _RESET if fault.reset else _DISCONNECTED
+
+
+def retry_after_headers(headers: list[tuple[str, str]], mode: str) -> list[tuple[str, str]]:
+    """Replayed headers with ``retry-after`` made fast as ``mode`` says (see :data:`RETRY_AFTER_MODES`)."""
+    if mode == "recorded" or not any(name.lower() in ("retry-after", "retry-after-ms") for name, _ in headers):
+        return headers
+    out: list[tuple[str, str]] = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == "retry-after-ms":
+            continue
+        if lowered == "retry-after" and mode == "zero":
+            value = "0"
+        out.append((name, value))
+    out.append(("Retry-After-Ms", "1"))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ builders
+
+Selector = Any  # keyword arguments forwarded to Fault: path, method, interaction, nth, times
+
+
+def _json_error(
+    status: int, message: str, type_: str, code: str | None, headers: Mapping[str, str], **select: Selector
+) -> ErrorResponse:
+    body = json.dumps(groq_error_body(message, type_, code), separators=(",", ":")).encode()
+    all_headers = {"Content-Type": "application/json", **headers}
+    return ErrorResponse(status=status, body=body, headers=tuple(all_headers.items()), **select)
+
+
+def error_response(
+    status: int,
+    message: str,
+    type_: str = "invalid_request_error",
+    code: str | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **select: Selector,
+) -> ErrorResponse:
+    """Any status with Groq's JSON error body ``{"error": {"message", "type", "code"}}``."""
+    return _json_error(status, message, type_, code, headers or {}, **select)
+
+
+def rate_limited(
+    retry_after: float = 1.0,
+    *,
+    limit_type: Literal["tokens", "requests"] = "tokens",
+    model: str = "llama-3.3-70b-versatile",
+    **select: Selector,
+) -> ErrorResponse:
+    """Groq's 429 ``rate_limit_exceeded`` with ``retry-after`` (seconds) and ``x-ratelimit-*`` headers."""
+    if limit_type == "tokens":
+        what = "tokens per minute (TPM): Limit 12000, Used 11861, Requested 1234"
+        remaining = {"X-Ratelimit-Remaining-Requests": "999", "X-Ratelimit-Remaining-Tokens": "139"}
+    else:
+        what = "requests per day (RPD): Limit 1000, Used 1000, Requested 1"
+        remaining = {"X-Ratelimit-Remaining-Requests": "0", "X-Ratelimit-Remaining-Tokens": "12000"}
+    wait = format_go_duration(round(retry_after * 1e9))
+    message = (
+        f"Rate limit reached for model `{model}` in organization `org_01fakegroqlocal0000000000` service tier "
+        f"`on_demand` on {what}. Please try again in {wait}. Need more tokens? Upgrade to Dev Tier today at "
+        "https://console.groq.com/settings/billing"
+    )
+    headers = {
+        "Retry-After": str(int(retry_after)) if float(retry_after).is_integer() else f"{retry_after:g}",
+        "X-Ratelimit-Limit-Requests": "1000",
+        "X-Ratelimit-Limit-Tokens": "12000",
+        **remaining,
+        "X-Ratelimit-Reset-Requests": "1m26.4s",
+        "X-Ratelimit-Reset-Tokens": wait,
+    }
+    return _json_error(429, message, limit_type, "rate_limit_exceeded", headers, **select)
+
+
+def server_error(status: int = 500, **select: Selector) -> ErrorResponse:
+    """A 5xx as Groq sends it: 502 is Cloudflare's HTML page, 503 ``service_unavailable``, others JSON 500s."""
+    if status == 502:
+        html = (
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+            "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
+        )
+        return ErrorResponse(status=502, body=html.encode(), headers=(("Content-Type", "text/html"),), **select)
+    if status == 503:
+        return _json_error(503, "Service Unavailable", "internal_server_error", "service_unavailable", {}, **select)
+    return _json_error(status, "Internal Server Error", "internal_server_error", "internal_server_error", {}, **select)
+
+
+def invalid_api_key(**select: Selector) -> ErrorResponse:
+    """Groq's 401 ``invalid_api_key``."""
+    return _json_error(401, "Invalid API Key", "invalid_request_error", "invalid_api_key", {}, **select)
+
+
+def capacity_exceeded(**select: Selector) -> ErrorResponse:
+    """Groq's 498 for the flex service tier at capacity (the SDKs raise ``APIStatusError`` and do not retry)."""
+    message = (
+        "Flex tier capacity exceeded. This model is experiencing high demand, please try again later or use the "
+        "on_demand service tier."
+    )
+    return _json_error(498, message, "internal_server_error", "capacity_exceeded", {}, **select)
+
+
+def cut_stream(after_events: int, **select: Selector) -> CutStream:
+    """End the replayed body after ``after_events`` events, without ``[DONE]``."""
+    return CutStream(after_events=after_events, **select)
+
+
+def stream_error(
+    after_events: int = 1,
+    message: str = "Service Unavailable",
+    *,
+    type_: str = "internal_server_error",
+    code: str | None = "internal_server_error",
+    **select: Selector,
+) -> StreamError:
+    """Groq's mid-stream failure: ``after_events`` events, then ``event: error`` with Groq's error body."""
+    return StreamError(after_events=after_events, message=message, type=type_, code=code, **select)
+
+
+def drop_connection(after_events: int | None = None, *, reset: bool = False, **select: Selector) -> DropConnection:
+    """The connection breaks: before the response (``after_events=None``) or after that many body events."""
+    return DropConnection(after_events=after_events, reset=reset, **select)
+
+
+def delay(first_byte: float = 0.0, between_events: float = 0.0, **select: Selector) -> Delay:
+    """Hold the first byte ``first_byte`` seconds and/or wait ``between_events`` seconds between events."""
+    return Delay(first_byte=first_byte, between_events=between_events, **select)
+
+
+FAULT_BUILDERS: dict[str, Callable[..., Fault]] = {
+    "rate_limited": rate_limited,
+    "server_error": server_error,
+    "invalid_api_key": invalid_api_key,
+    "capacity_exceeded": capacity_exceeded,
+    "error_response": error_response,
+    "cut_stream": cut_stream,
+    "stream_error": stream_error,
+    "drop_connection": drop_connection,
+    "delay": delay,
+}
+"""Fault builders by name, for ``@pytest.mark.groq_fault("rate_limited", retry_after=3, times=2)``."""
+
+_SELECTORS = frozenset(f.name for f in dataclasses.fields(Fault))
+
+
+def build_fault(fault: Fault | str, /, **kwargs: Any) -> Fault:
+    """A fault from a :class:`Fault` (``kwargs`` override its selectors) or a builder name and its arguments."""
+    if isinstance(fault, Fault):
+        unknown = sorted(set(kwargs) - _SELECTORS)
+        if unknown:
+            raise TypeError(
+                f"{', '.join(unknown)}: only the selectors {', '.join(sorted(_SELECTORS))} can be given with a "
+                f"Fault object; pass the other settings to its builder"
+            )
+        return dataclasses.replace(fault, **kwargs) if kwargs else fault
+    builder = FAULT_BUILDERS.get(fault)
+    if builder is None:
+        raise ValueError(f"unknown fault {fault!r}; use one of {', '.join(FAULT_BUILDERS)} or a Fault object")
+    return builder(**kwargs)

@@ -6,6 +6,7 @@ so a request carrying a real key matches the recording that holds the placeholde
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,19 @@ def project_rules(root: Path) -> RedactionRules:
 
 def redactor_for(root: Path, overrides: Mapping[str, Any] | None = None) -> Redactor:
     """The redactor for a cassette under ``root`` with per-test ``overrides`` (``vcr_config``/marker)."""
-    rules = project_rules(root)
     extra = (overrides or {}).get(OVERRIDES_KEY)
     if isinstance(extra, RedactionRules):
-        rules = rules.merged(extra)
-    elif extra:
-        rules = rules.merged(RedactionRules.from_mapping(extra, where=f"vcr_config[{OVERRIDES_KEY!r}]"))
-    return Redactor(rules)
+        return Redactor(project_rules(root).merged(extra))
+    if extra:
+        rules = RedactionRules.from_mapping(extra, where=f"vcr_config[{OVERRIDES_KEY!r}]")
+        return Redactor(project_rules(root).merged(rules))
+    return _project_redactor(root.resolve())
+
+
+@functools.lru_cache(maxsize=32)
+def _project_redactor(root: Path) -> Redactor:
+    # Reading pyproject.toml and compiling the rules once per project, not once per test.
+    return Redactor(project_rules(root))
 
 
 def masker(redactor: Redactor) -> Masker:

@@ -12,6 +12,7 @@ makes that call open a :class:`GroqCassette` instead of vcrpy's own, so that
 from __future__ import annotations
 
 import functools
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,25 @@ from groq_vcr.session import CassetteSession, SessionOptions
 from groq_vcr.transport import patch_triples
 
 OPTIONS_KEY = "groq_vcr_options"
+
+# vcrpy patcher group -> the module it patches. Groups whose library is not installed are skipped: vcrpy
+# would find nothing to patch, but still pays for trying on every cassette.
+_PATCHER_MODULES = {
+    "requests": "requests",
+    "boto3": "botocore",
+    "urllib3": "urllib3",
+    "httplib2": "httplib2",
+    "tornado": "tornado",
+    "aiohttp": "aiohttp",
+}
+
+
+def _uninstalled_patchers() -> set[str]:
+    return {group for group, module in _PATCHER_MODULES.items() if importlib.util.find_spec(module) is None}
+
+
+# httpx and httpx2 are handled by groq_vcr.transport instead of vcrpy's draining stubs.
+_ALWAYS_SKIPPED = frozenset({"httpx", "httpx2", *_uninstalled_patchers()})
 
 
 def _record_mode_name(value: Any) -> str:
@@ -165,7 +185,7 @@ def use_cassette(vcr: VCR, path: str, options: SessionOptions, **kwargs: Any) ->
 
     def args() -> dict[str, Any]:
         config: dict[str, Any] = vcr.get_merged_config(path=path, **kwargs)
-        config["skip_patchers"] = tuple(sorted({*config.get("skip_patchers", ()), "httpx", "httpx2"}))
+        config["skip_patchers"] = tuple(sorted({*config.get("skip_patchers", ()), *_ALWAYS_SKIPPED}))
         config[OPTIONS_KEY] = options
         return config
 

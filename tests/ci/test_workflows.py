@@ -1,0 +1,197 @@
+"""The CI recipe: both workflow files validate, and the scripts they call run here for real.
+
+``tools/ci-replay.sh`` and ``tools/drift.sh`` are run as subprocesses with ``GROQ_VCR_RUN=""`` (the commands of
+this virtual environment instead of ``uv run``); the drift run records against the local Groq-compatible server
+through ``GROQ_VCR_BASE_URL``, once as it is and once with a changed response schema.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from groq_vcr.fake_groq import FakeGroqConfig, SchemaChange, make_fake_api_key, serve_fake_groq
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+CASSETTES = ROOT / "cassettes"
+
+
+def script_env(**extra: str) -> dict[str, str]:
+    """The environment the scripts run in: this venv's commands first on PATH, no key, no base URL."""
+    drop = {"GROQ_API_KEY", "GROQ_BASE_URL", "GROQ_VCR_BASE_URL", "GITHUB_STEP_SUMMARY", "GROQ_VCR_DRIFT_REPORT"}
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTEST_")}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["GROQ_VCR_RUN"] = ""
+    env.update(extra)
+    return env
+
+
+def run_script(
+    name: str, *args: str | Path, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``bash tools/<name> ARGS`` from outside the repository (the script finds its own way there)."""
+    return subprocess.run(
+        ["bash", str(ROOT / "tools" / name), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def load_workflow(name: str) -> dict[Any, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """check-jsonschema with its vendored (offline) GitHub workflow schema."""
+    command = [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows"]
+    return subprocess.run([*command, *map(str, paths)], capture_output=True, text=True, check=False)
+
+
+# ------------------------------------------------------------------------------------------------ workflow files
+
+
+def test_both_workflows_pass_the_github_workflow_schema() -> None:
+    result = validate(WORKFLOWS / "replay.yml", WORKFLOWS / "drift.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok -- validation done" in result.stdout
+
+
+def test_the_validator_rejects_a_broken_workflow(tmp_path: Path) -> None:
+    broken = load_workflow("replay.yml")
+    del broken["jobs"]["replay"]["runs-on"]
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    result = validate(path)
+    assert result.returncode == 1
+    assert "runs-on" in result.stdout
+
+
+def test_replay_workflow_runs_the_replay_script_on_every_push() -> None:
+    workflow = load_workflow("replay.yml")
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert set(triggers) == {"push", "pull_request"}
+    steps = workflow["jobs"]["replay"]["steps"]
+    assert [s["uses"].split("@")[0] for s in steps if "uses" in s] == [
+        "actions/checkout",
+        "actions/setup-python",
+        "astral-sh/setup-uv",
+    ]
+    assert [s["run"] for s in steps if "run" in s] == ["tools/ci-replay.sh"]
+    assert "secrets." not in (WORKFLOWS / "replay.yml").read_text(encoding="utf-8"), "replay needs no key"
+
+
+def test_drift_workflow_is_scheduled_with_the_key_from_secrets() -> None:
+    workflow = load_workflow("drift.yml")
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}
+    steps = workflow["jobs"]["drift"]["steps"]
+    (drift,) = [s for s in steps if "run" in s]
+    assert drift["run"] == "tools/drift.sh cassettes"
+    assert drift["env"]["GROQ_API_KEY"] == "${{ secrets.GROQ_API_KEY }}"
+
+
+# ------------------------------------------------------------------------------------------------ ci-replay.sh
+
+
+def test_ci_replay_checks_scans_and_replays_with_the_network_blocked(tmp_path: Path) -> None:
+    probe = tmp_path / "test_blocked_probe.py"
+    probe.write_text(
+        "import socket\nimport pytest\n\n\n"
+        "def test_a_remote_connection_is_refused():\n"
+        "    with socket.socket() as sock, pytest.raises(RuntimeError, match='Network is disabled'):\n"
+        "        sock.connect(('192.0.2.1', 443))\n",
+        encoding="utf-8",
+    )
+    result = run_script(
+        "ci-replay.sh", "tests/e2e/test_seed_cassettes.py", probe, "-p", "no:randomly", env=script_env()
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout + result.stderr
+    assert "::group::groq-vcr check cassettes" in out
+    assert "::group::groq-vcr scan cassettes" in out
+    assert "created: 2/2 workers" in out
+    assert "8 passed" in out
+    assert "5 interactions replayed, 0 recorded" in out
+
+
+def test_ci_replay_stops_on_a_cassette_that_holds_a_secret(tmp_path: Path) -> None:
+    leaky = tmp_path / "cassettes"
+    leaky.mkdir()
+    text = (CASSETTES / "seeds" / "vision_ocr_001.yaml").read_text(encoding="utf-8")
+    key = make_fake_api_key()
+    marker = "        headers:\n"
+    leaked = text.replace(marker, marker + f"            Authorization:\n                - Bearer {key}\n", 1)
+    (leaky / "leak.yaml").write_text(leaked, encoding="utf-8")
+    result = run_script("ci-replay.sh", env=script_env(GROQ_VCR_CASSETTES=str(leaky)))
+    assert result.returncode == 1
+    assert "groq-api-key" in result.stdout + result.stderr
+    assert key not in result.stdout + result.stderr
+    assert "passed" not in result.stdout, "the tests must not run after a failed scan"
+
+
+# ------------------------------------------------------------------------------------------------ drift.sh
+
+
+def test_drift_against_an_unchanged_server_reports_no_drift(tmp_path: Path) -> None:
+    before = {p: p.read_bytes() for p in CASSETTES.rglob("*.yaml")}
+    summary = tmp_path / "summary.md"
+    summary.write_text("# earlier steps\n", encoding="utf-8")
+    report = tmp_path / "drift-report.md"
+    with serve_fake_groq(FakeGroqConfig()) as server:
+        env = script_env(
+            GROQ_API_KEY=server.api_key,
+            GROQ_VCR_BASE_URL=server.groq_base_url,
+            GITHUB_STEP_SUMMARY=str(summary),
+            GROQ_VCR_DRIFT_REPORT=str(report),
+        )
+        result = run_script("drift.sh", env=env)
+        assert server.config.count("/chat/completions") == 4, "every committed chat call was sent again"
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "## Schema drift: OK: 0 breaking, 0 additive, 0 info in 5 interaction(s) of 5 cassette(s)" in result.stdout
+    assert "- `seeds/audio_translation.yaml` #0 POST" in result.stdout  # imported without its audio: not re-sent
+    assert summary.read_text(encoding="utf-8") == "# earlier steps\n" + report.read_text(encoding="utf-8")
+    assert server.api_key not in result.stdout + result.stderr
+    assert {p: p.read_bytes() for p in CASSETTES.rglob("*.yaml")} == before, "the drift run must not touch cassettes/"
+
+
+def test_drift_against_a_changed_schema_fails_with_a_markdown_report(tmp_path: Path) -> None:
+    change = SchemaChange(remove=("usage.total_tokens",), add={"usage.cost": 0.5})
+    summary = tmp_path / "summary.md"
+    with serve_fake_groq(FakeGroqConfig(schema_change=change)) as server:
+        env = script_env(
+            GROQ_API_KEY=server.api_key, GROQ_VCR_BASE_URL=server.groq_base_url, GITHUB_STEP_SUMMARY=str(summary)
+        )
+        result = run_script("drift.sh", "cassettes", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = summary.read_text(encoding="utf-8")
+    assert report.startswith("## Schema drift: DRIFT: ")
+    assert "### `seeds/chat_gpt_oss_reasoning.yaml`" in report
+    assert "usage.total_tokens" in report
+    assert "usage.cost" in report
+    assert report in result.stdout
+
+
+def test_drift_without_a_key_exits_2() -> None:
+    result = run_script("drift.sh", env=script_env())
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: GROQ_API_KEY is not set")
+
+
+@pytest.mark.parametrize("script", ["ci-replay.sh", "drift.sh"])
+def test_scripts_are_strict_bash(script: str) -> None:
+    text = (ROOT / "tools" / script).read_text(encoding="utf-8")
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in text
+    assert os.access(ROOT / "tools" / script, os.X_OK)
+    assert subprocess.run(["bash", "-n", str(ROOT / "tools" / script)], check=False).returncode == 0

@@ -8,6 +8,12 @@ query-params = ["sig"]
 patterns = ["sk-live-[A-Za-z0-9]{24}"]
 ```
 
+```toml
+[tool.groq-vcr]
+max-age = "30d"          # cassettes older than this (newest Date header) are expired
+on-expired = "warn"      # warn | fail | rerecord
+```
+
 To add a setting: a field on :class:`Settings` and one entry in ``_PARSERS`` (TOML key -> field and parser).
 Every problem is a :class:`~groq_vcr.errors.GroqVcrError` that names the file and the key.
 """
@@ -18,10 +24,12 @@ import difflib
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from groq_vcr.errors import GroqVcrError
+from groq_vcr.expiry import ON_EXPIRED, parse_max_age
 from groq_vcr.redact import RedactionRules
 
 __all__ = ["TABLE", "Settings", "find_pyproject", "load_settings", "parse_settings", "read_settings"]
@@ -35,6 +43,10 @@ class Settings:
 
     redaction: RedactionRules = field(default_factory=RedactionRules)
     """User redaction rules (``[tool.groq-vcr.redact]``), added to the built-in ones."""
+    max_age: timedelta | None = None
+    """``max-age``: cassettes recorded longer ago than this are expired (None: no limit)."""
+    on_expired: str = "warn"
+    """``on-expired``: what the pytest plugin does with an expired cassette (warn, fail or rerecord)."""
     source: Path | None = None
     """The pyproject.toml they came from (None: defaults)."""
 
@@ -45,9 +57,21 @@ def _parse_redaction(value: Any, where: str) -> RedactionRules:
     return RedactionRules.from_mapping(value, where=where)
 
 
+def _parse_max_age(value: Any, where: str) -> timedelta | None:
+    return parse_max_age(value, where=where)
+
+
+def _parse_on_expired(value: Any, where: str) -> str:
+    if value not in ON_EXPIRED:
+        raise GroqVcrError(f"{where} must be one of {', '.join(ON_EXPIRED)}, not {value!r}.")
+    return str(value)
+
+
 # TOML key under [tool.groq-vcr] -> (Settings field, parser(value, where)).
 _PARSERS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "redact": ("redaction", _parse_redaction),
+    "max-age": ("max_age", _parse_max_age),
+    "on-expired": ("on_expired", _parse_on_expired),
 }
 
 

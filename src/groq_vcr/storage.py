@@ -19,7 +19,7 @@ from filelock import FileLock
 
 from groq_vcr.cassette import Cassette
 from groq_vcr.errors import CassetteFormatError
-from groq_vcr.yaml_v3 import dump_cassette, load_cassette_text
+from groq_vcr.yaml_v3 import dump_cassette, load_cassette_stream, load_cassette_text
 
 __all__ = [
     "CASSETTE_SUFFIXES",
@@ -88,11 +88,21 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
     """Load a cassette file.
 
     Raises :class:`CassetteFormatError` naming the file (and the line/column when known) when it is missing,
-    unreadable, not YAML, or not a go-vcr version 2 cassette.
+    unreadable, not YAML, or not a go-vcr version 2 cassette. The file is parsed as it is read, in chunks: its
+    text is never held in memory next to the cassette (it is read whole only to report a problem).
     """
     p = Path(path)
     before = _stamp(p)
-    cassette = loads(read_text(p), p)
+    try:
+        handle = open(p, "rb")  # noqa: SIM115 - closed below; read_text reports why it cannot be opened
+    except OSError:
+        read_text(p)  # raises CassetteFormatError naming the file
+        raise
+    with handle:
+        try:
+            cassette = load_cassette_stream(handle, lambda: read_text(p))
+        except CassetteFormatError as exc:
+            raise exc if exc.path is not None else exc.with_path(p) from None
     if before is not None and before == _stamp(p):
         _KNOWN_GOOD[str(p.resolve())] = before
     return cassette

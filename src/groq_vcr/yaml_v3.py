@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import base64
 import calendar
+import contextlib
 import functools
 import gc
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -37,6 +38,7 @@ from groq_vcr.errors import CassetteFormatError
 __all__ = [
     "dump_cassette",
     "dump_document",
+    "load_cassette_stream",
     "load_cassette_text",
     "natural_sort_key",
     "validate_cassette_text",
@@ -779,6 +781,12 @@ def _to_str_list(value: Any, path: Path_) -> list[str]:
 
 def _to_headers(value: Any, path: Path_) -> Headers:
     if type(value) is dict:
+        if all(type(name) is str for name in value):  # the usual case: keep the loaded mapping, no copy
+            for name, values in value.items():
+                converted = _to_str_list(values, (*path, name))
+                if converted is not values:
+                    value[name] = converted
+            return value
         out: Headers = {}
         for name, values in value.items():
             key = name if type(name) is str else _to_str(name, (*path, name))
@@ -841,8 +849,11 @@ _REQUIRED = {"request": ("url", "method"), "response": ("code",)}
 class _Builder:
     """Builds the model from loaded data; raises the first problem, or collects all of them."""
 
-    def __init__(self, collect: bool) -> None:
+    def __init__(self, collect: bool, *, fresh: bool = False) -> None:
         self.collect = collect
+        # Whether every mapping in the data is its own object (the event builder's); PyYAML shares aliased ones,
+        # and the model's header mappings must not be shared between interactions.
+        self.fresh = fresh
         self.problems: list[_Invalid] = []
 
     def fail(self, problem: _Invalid) -> None:
@@ -874,6 +885,9 @@ class _Builder:
             self.fail(_Invalid(("interactions",), f"`interactions` must be a list, found {_describe(raw)}"))
         interactions = []
         for i, item in enumerate(items):
+            if type(item) is Interaction:  # built while the YAML was read (``_streamed``)
+                interactions.append(item)
+                continue
             built = self.interaction(item, ("interactions", i))
             if built is not None:
                 interactions.append(built)
@@ -912,8 +926,11 @@ class _Builder:
         out: dict[str, Any] = {}
         for name, convert, default in spec:
             if name in data:
+                value = data[name]
+                if type(value) is dict and not self.fresh:
+                    value = dict(value)
                 try:
-                    out[name] = convert(data[name], (*path, name))
+                    out[name] = convert(value, (*path, name))
                     continue
                 except _Invalid as exc:
                     self.fail(exc)
@@ -948,23 +965,37 @@ _PLAIN_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _NO_KEY = object()
 
 
-def _build_from_events(text: str) -> Any:
+_SHARED_MAX_LEN = 200
+"""Scalars up to this length (header names and values, protos, statuses) are shared: one object per text."""
+
+_Source = str | bytes | IO[bytes]
+_OnInteraction = Callable[[Any, int], Any]
+
+
+def _build_from_events(source: _Source, on_interaction: _OnInteraction | None = None) -> Any:
     """Build the document straight from libyaml's events, without PyYAML's node graph and constructors.
 
-    Gives exactly what ``yaml.load(text, Loader=_CassetteLoader)`` gives, about three times faster; raises
-    :class:`_Unusual` for documents using anchors, aliases, tags other than str/binary/map/seq, non-scalar keys
-    or several documents, which then go the standard way.
+    Gives what ``yaml.load(source, Loader=_CassetteLoader)`` gives (equal values), about three times faster and
+    in far less memory: ``source`` may be a binary file, read in libyaml-sized chunks; short strings are shared
+    (a cassette repeats the same header names and values thousands of times); lists get their exact size; and
+    ``on_interaction(item, index)``, when given, replaces each item of the top-level ``interactions`` list as
+    soon as it is complete, so the whole tree of plain mappings never exists at once. Raises :class:`_Unusual`
+    for documents using anchors, aliases, tags other than str/binary/map/seq, non-scalar keys or several
+    documents, which then go the standard way.
     """
     scalar_event, mapping_start, sequence_start = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
     mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
-    loader = _CassetteLoader(text)
+    shared: dict[str, str] = {}
+    share = shared.setdefault
+    loader = _CassetteLoader(source)
     try:
         get = loader.get_event
         get()  # stream start
         if isinstance(get(), yaml.StreamEndEvent):
             return None
         root: Any = None
-        parents: list[tuple[Any, Any]] = []
+        # For each open collection: (its parent, None at the document level; where it sits in the parent).
+        stack: list[tuple[Any, Any]] = []
         top: Any = None  # the open mapping or sequence, None at the document level
         key: Any = _NO_KEY  # the key waiting for its value in ``top`` when it is a mapping
         while True:
@@ -984,9 +1015,9 @@ def _build_from_events(text: str) -> Any:
                     elif raw[0] in "-0123456789" and _PLAIN_INT.match(raw):
                         value = int(raw)
                     else:
-                        value = raw
+                        value = share(raw, raw) if len(raw) <= _SHARED_MAX_LEN else raw
                 elif tag in _STR_TAGS:
-                    value = raw
+                    value = share(raw, raw) if len(raw) <= _SHARED_MAX_LEN else raw
                 elif tag == "tag:yaml.org,2002:binary":
                     try:
                         value = base64.decodebytes(raw.encode("ascii"))
@@ -1003,7 +1034,25 @@ def _build_from_events(text: str) -> Any:
                     raise _Unusual
                 value = []
             elif kind is mapping_end or kind is sequence_end:
-                top, key = parents.pop()
+                done = top
+                top, slot = stack.pop()
+                key = _NO_KEY
+                if kind is sequence_end:
+                    done = done[:]  # built by appends, it has spare room; the copy has none
+                elif (
+                    on_interaction is not None
+                    and len(stack) == 2
+                    and stack[1][1] == "interactions"
+                    and stack[0][0] is None
+                    and type(stack[1][0]) is dict
+                ):
+                    done = on_interaction(done, slot)
+                else:
+                    continue
+                if top is None:
+                    root = done
+                else:
+                    top[slot] = done
                 continue
             elif kind is yaml.DocumentEndEvent:
                 break
@@ -1011,17 +1060,20 @@ def _build_from_events(text: str) -> Any:
                 raise _Unusual
             if top is None:
                 root = value
+                slot = None
             elif type(top) is list:
+                slot = len(top)
                 top.append(value)
             elif key is _NO_KEY:
                 if type(value) is dict or type(value) is list:
                     raise _Unusual
                 key = value
+                continue
             else:
                 top[key] = value
-                key = _NO_KEY
+                slot, key = key, _NO_KEY
             if type(value) is dict or type(value) is list:
-                parents.append((top, key))
+                stack.append((top, slot))
                 top, key = value, _NO_KEY
         if not isinstance(get(), yaml.StreamEndEvent):
             raise _Unusual  # several documents: PyYAML reports it
@@ -1030,21 +1082,73 @@ def _build_from_events(text: str) -> Any:
         loader.dispose()
 
 
-def _parse(text: str) -> Any:
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # building a big acyclic tree: the cyclic collector only costs time here
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building a big acyclic tree: the cyclic collector would run over and over and find nothing."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        try:
-            return _build_from_events(text)
-        except _Unusual:
-            return yaml.load(text, Loader=_CassetteLoader)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
-    except (ValueError, TypeError, UnicodeError) as exc:  # a constructor choking on a value (e.g. bad base64)
-        raise CassetteFormatError(f"a value cannot be read: {exc}") from None
+        yield
     finally:
-        if gc_was_enabled:
+        if was_enabled:
             gc.enable()
+
+
+def _parse(text: str) -> Any:
+    with _gc_paused():
+        try:
+            try:
+                return _build_from_events(text)
+            except _Unusual:
+                return yaml.load(text, Loader=_CassetteLoader)
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc) from None
+        except (ValueError, TypeError, UnicodeError) as exc:  # a constructor choking on a value (e.g. bad base64)
+            raise CassetteFormatError(f"a value cannot be read: {exc}") from None
+
+
+def _streamed(source: _Source) -> Cassette:
+    """The cassette in ``source``, each interaction built as soon as libyaml has read it.
+
+    Raises :class:`_Unusual`, :class:`_Invalid`, or YAML/value errors; callers then load the text the standard
+    way, which reports the problem (and keeps the order in which problems are reported).
+    """
+    builder = _Builder(collect=False, fresh=True)
+    failed = False
+
+    def on_interaction(item: Any, index: int) -> Any:
+        nonlocal failed
+        if failed:
+            return item
+        try:
+            return builder.interaction(item, ("interactions", index))
+        except _Invalid:
+            failed = True  # left as it is: Builder.cassette meets it in order and raises
+            return item
+
+    with _gc_paused():
+        return builder.cassette(_build_from_events(source, on_interaction))
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def load_cassette_stream(stream: IO[bytes], text: Callable[[], str]) -> Cassette:
+    """Parse a cassette from a binary file, reading it in chunks: its text is never held in memory.
+
+    ``text`` returns the whole text; it is called only when something is wrong or unusual (a problem to report
+    with its line, a document using anchors...), and the result is then exactly :func:`load_cassette_text`'s,
+    errors included. Call it as ``load_cassette_stream(handle, lambda: path.read_text())`` from a file opened
+    with ``open(path, "rb")``.
+    """
+    if stream.read(2) in _UTF16_BOMS:  # libyaml would read UTF-16; a cassette must be UTF-8
+        return load_cassette_text(text())
+    stream.seek(0)
+    try:
+        return _streamed(stream)
+    except (_Unusual, _Invalid, yaml.YAMLError, ValueError, TypeError, UnicodeError):
+        pass
+    return load_cassette_text(text())
 
 
 def _node_at(text: str, path: Path_) -> yaml.Node | None:
@@ -1079,6 +1183,10 @@ def load_cassette_text(text: str) -> Cassette:
     Raises :class:`CassetteFormatError` (without a path; callers attach it) for YAML syntax errors and for
     values of the wrong type, with the line and column of the offending value.
     """
+    try:
+        return _streamed(text)
+    except (_Unusual, _Invalid, yaml.YAMLError, ValueError, TypeError, UnicodeError):
+        pass  # load it again the standard way, which reports the problem in order and with its line
     data = _parse(text)
     try:
         return _Builder(collect=False).cassette(data)

@@ -289,7 +289,10 @@ class CassetteSession:
             pending.finish()
         if self.options.verify:  # verify mode never writes the cassette
             stats = self.stats(False)
-            stats.verified = [result.to_dict() for result in self.verify()]
+            verified = self.verify()
+            stats.verified = [result.to_dict() for result in verified]
+            compared = {result.index for result in verified}
+            stats.unused = [index for index in range(len(self.player)) if index not in compared]
         else:
             should = self.options.should_save
             stats = self.stats(self.save() if should is None or should() else False)

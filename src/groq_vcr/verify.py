@@ -31,6 +31,8 @@ class VerifiedInteraction:
     label: str
     """``#0 POST /openai/v1/chat/completions`` (the recorded interaction's index)."""
     report: SchemaReport
+    index: int | None = None
+    """The recorded interaction's index (None: the live request was not recorded)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (it travels from pytest-xdist workers to the controller)."""
@@ -51,6 +53,7 @@ def verify_live(
         VerifiedInteraction(
             interaction_label(before),
             compare(schema_of_interaction(before), schema_of_interaction(after), strict=strict),
+            before.id,
         )
         for before, after in pairs
     ]

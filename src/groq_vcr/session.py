@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from groq_vcr import storage
+from groq_vcr import cache, storage
 from groq_vcr.capture import finish_response
 from groq_vcr.cassette import Cassette, Interaction, Request, Response
 from groq_vcr.errors import NoMatchError
@@ -25,7 +25,9 @@ from groq_vcr.expiry import CassetteAge, CassetteExpiredError, CassetteExpiredWa
 from groq_vcr.faults import RETRY_AFTER_MODES, FaultPlan
 from groq_vcr.matchers import Masker, Probe, mask_secrets
 from groq_vcr.replay import Player, describe_miss
-from groq_vcr.verify import VerifiedInteraction, verify_live
+
+if TYPE_CHECKING:
+    from groq_vcr.verify import VerifiedInteraction
 
 log = logging.getLogger("groq_vcr.match")
 
@@ -125,7 +127,7 @@ class CassetteSession:
             )
         self._loaded_stamp = storage.file_stamp(self.path)  # taken before reading: a change while reading shows
         self.existed = self.path.is_file() and self.path.stat().st_size > 0
-        self.cassette = storage.load_cassette(self.path) if self.existed else Cassette()
+        self.cassette = cache.cached_load(self.path, storage.load_cassette) if self.existed else Cassette()
         self.player = Player(
             self.cassette.interactions, allow_repeats=self.options.allow_repeats, mask=self.options.mask
         )
@@ -278,6 +280,8 @@ class CassetteSession:
 
     def verify(self) -> list[VerifiedInteraction]:
         """Verify mode: the schema comparison of every live response with its recorded twin."""
+        from groq_vcr.verify import verify_live  # schema comparison (deepdiff) only loads when verifying
+
         live = self.recorded
         if self.options.redact is not None:  # compare like with like: the recording was redacted
             live = self.options.redact(Cassette(interactions=live)).interactions

@@ -19,7 +19,6 @@ from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK
 from groq_vcr.errors import CassetteFormatError, GroqVcrError
 from groq_vcr.expiry import cassette_age, parse_max_age
 from groq_vcr.last_run import DEFAULT_LAST_RUN, LastRun, read_last_run
-from groq_vcr.schema import interaction_label
 from groq_vcr.storage import find_cassette_files, loads, read_text
 from groq_vcr.yaml_v3 import validate_cassette_text
 
@@ -86,6 +85,8 @@ def max_age_check(max_age: timedelta, notes: list[Finding], *, now: datetime | N
 
 def unused_check(last_run: LastRun, notes: list[Finding]) -> FileCheck:
     """``--unused``: cassettes the last pytest run never opened, and interactions no test played in it."""
+    from groq_vcr.schema import interaction_label  # deepdiff: loaded only when this check runs
+
     when = f"the last run ({last_run.finished})" if last_run.finished else "the last run"
 
     def check(path: Path, text: str, cassette: Cassette) -> list[Finding]:

@@ -3,7 +3,7 @@
 Run from the project's virtualenv::
 
     python tools/bench.py            # full run, under 5 minutes on a 2-core machine
-    python tools/bench.py --quick    # smoke run, under a minute (N up to 1,000, fewer repetitions)
+    python tools/bench.py --quick    # smoke run, under a minute (N of 100 and 1,000, fewer repetitions)
 
 Everything is measured in the same run on the same machine, and printed as ONE markdown table (also written to
 ``tools/bench-results.md``):
@@ -40,6 +40,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -371,20 +372,27 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
         from groq_vcr import cache, storage
 
         def load() -> object:
-            if kind == "groq-cold":  # a first run: nothing cached anywhere
-                os.environ["GROQ_VCR_CACHE_DIR"] = tempfile.mkdtemp(prefix="groq-vcr-bench-cold-")
             cache.clear_cache(disk=False)
             return cache.cached_load(path, storage.load_cassette)
 
+    shared_cache = os.environ.get("GROQ_VCR_CACHE_DIR", "")
     gc.collect()
     baseline = _rss_bytes()
     times = []
-    for _ in range(runs):
+    for run_index in range(runs):
+        scratch = None
+        if kind == "groq-cold" and run_index < runs - 1:  # a first run: nothing cached anywhere
+            scratch = tempfile.mkdtemp(prefix="cold-cache-", dir=os.path.dirname(shared_cache) or None)
+            os.environ["GROQ_VCR_CACHE_DIR"] = scratch
+        elif kind == "groq-cold":  # the last cold run fills the shared cache for the warm measurement
+            os.environ["GROQ_VCR_CACHE_DIR"] = shared_cache
         started = time.perf_counter()
         value = load()
         times.append(time.perf_counter() - started)
         del value
         gc.collect()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return {"times": times, "peak": _rss_bytes() - baseline}
 
 
@@ -667,6 +675,7 @@ class Plan:
     vcrpy_load_up_to: int
     load_runs: dict[int, int]
     vision_mb: int
+    vision_runs: int
     suite_tests: int
     suite_runs: int
     stream_runs: int
@@ -675,27 +684,29 @@ class Plan:
 
 FULL = Plan(
     sizes=(10, 100, 1_000, 5_000, 20_000),
-    replay_runs={10: 7, 100: 7, 1_000: 5, 5_000: 5, 20_000: 3},
+    replay_runs={10: 7, 100: 7, 1_000: 5, 5_000: 5, 20_000: 5},
     vcrpy_full_up_to=100,
-    vcrpy_sample={1_000: 24, 5_000: 12, 20_000: 4},
+    vcrpy_sample={1_000: 16, 5_000: 8, 20_000: 3},
     vcrpy_runs=3,
     vcrpy_load_up_to=5_000,
-    load_runs={10: 7, 100: 7, 1_000: 5, 5_000: 3, 20_000: 1},
+    load_runs={10: 5, 100: 5, 1_000: 3, 5_000: 3, 20_000: 1},
     vision_mb=10,
+    vision_runs=3,
     suite_tests=200,
     suite_runs=3,
     stream_runs=10,
 )
 QUICK = Plan(
-    sizes=(10, 100, 1_000),
-    replay_runs={10: 3, 100: 3, 1_000: 3},
-    vcrpy_full_up_to=10,
-    vcrpy_sample={100: 6, 1_000: 4},
+    sizes=(100, 1_000),
+    replay_runs={100: 3, 1_000: 3},
+    vcrpy_full_up_to=100,
+    vcrpy_sample={1_000: 4},
     vcrpy_runs=1,
     vcrpy_load_up_to=100,
-    load_runs={10: 3, 100: 3, 1_000: 1},
-    vision_mb=10,
-    suite_tests=50,
+    load_runs={100: 3, 1_000: 1},
+    vision_mb=4,
+    vision_runs=1,
+    suite_tests=30,
     suite_runs=1,
     stream_runs=5,
     suite_vcrpy=False,
@@ -770,8 +781,18 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
     os.environ["GROQ_VCR_CACHE_DIR"] = str(cache_dir)
     largest = max(plan.sizes)
     at_100: dict[str, float] = {}
+    laps: dict[str, float] = {}
+    lap_started = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal lap_started
+        now = time.perf_counter()
+        laps[name] = now - lap_started
+        lap_started = now
+        print(f"[{name}: {laps[name]:.0f} s]", file=sys.stderr, flush=True)
+
     workload = make_workload(largest)
-    print(f"generated {largest:,} interactions", file=sys.stderr, flush=True)
+    lap("workload")
 
     # ---- replay, per request
     for n in plan.sizes:
@@ -781,11 +802,13 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         mock_times, groq_times = [], []
         stats = None
         session = open_groq(files.groq)
+        lap(f"write+open N={n:,}")
         for _ in range(plan.replay_runs[n]):  # interleaved, so drift in machine speed hits both alike
             mock_times.append(replay_mock(part))
             per_request, stats = replay_groq(session, calls)
             groq_times.append(per_request)
         mock, groq = statistics.median(mock_times), statistics.median(groq_times)
+        lap(f"replay N={n:,}")
         records = vcrpy_records([i for _, i in part])
         sample = None if n <= plan.vcrpy_full_up_to else plan.vcrpy_sample.get(n)
         vcrpy_cells = []
@@ -794,6 +817,7 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
             value = statistics.median(replay_vcrpy(records, calls, match_on, sample) for _ in range(runs))
             vcrpy_cells.append((value, sample))
         vb, vu = vcrpy_cells[0][0], vcrpy_cells[1][0]
+        lap(f"vcrpy replay N={n:,}")
         tag = f" (sample of {sample})" if sample else ""
         table.add(
             "replay, per request",
@@ -830,8 +854,7 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         # ---- load (fresh child process per measurement)
         runs = plan.load_runs[n]
         size = files.groq.stat().st_size
-        cold = run_child("groq-cold", files.groq, runs)
-        run_child("groq-warm", files.groq, 1)  # make sure the cache holds this file
+        cold = run_child("groq-cold", files.groq, runs)  # its last run leaves the file in the cache
         warm = run_child("groq-warm", files.groq, runs)
         ref = run_child("json", files.json, runs)
         vc = run_child("vcrpy", files.vcrpy, 1 if n >= 5_000 else runs) if n <= plan.vcrpy_load_up_to else None
@@ -877,6 +900,7 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
             f"{n:,}",
             f"{_mib(warm['peak'])} = {warm['peak'] / size:.1f}× file",
         )
+        lap(f"load N={n:,}")
 
     # ---- vision
     call, interaction = make_vision(plan.vision_mb)
@@ -901,11 +925,11 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         _x(groq / mock),
         f"{_x(vb / groq)} / {_x(vu / groq)}",
     )
-    cold = run_child("groq-cold", files.groq, 3)
-    run_child("groq-warm", files.groq, 1)
-    warm = run_child("groq-warm", files.groq, 3)
-    ref = run_child("json", files.json, 3)
-    vc = run_child("vcrpy", files.vcrpy, 3)
+    runs = plan.vision_runs
+    cold = run_child("groq-cold", files.groq, max(runs, 2))  # its last run fills the cache for the warm one
+    warm = run_child("groq-warm", files.groq, runs)
+    ref = run_child("json", files.json, runs)
+    vc = run_child("vcrpy", files.vcrpy, runs)
     t_cold, t_warm, t_json, t_vcrpy = (statistics.median(r["times"]) for r in (cold, warm, ref, vc))
     table.add(
         "vision: load cold / warm",
@@ -925,6 +949,8 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         f"{_mib(vc['peak'])}",
     )
 
+    lap("vision")
+
     # ---- pytest suite
     suite = folder / "suite"
     suite.mkdir()
@@ -936,7 +962,7 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
     times: dict[str, list[float]] = {"test_mock": [], "test_groq_vcr": [], "test_vcrpy": []}
     for _ in range(plan.suite_runs):
         for module in times:
-            if module != "test_vcrpy" or plan.suite_vcrpy:
+            if module != "test_vcrpy" or (plan.suite_vcrpy and not times[module]):  # vcrpy: one run, for scale
                 times[module].append(run_suite(suite, module, suite_env))
     t_mock, t_groq = statistics.median(times["test_mock"]), statistics.median(times["test_groq_vcr"])
     t_vcrpy = statistics.median(times["test_vcrpy"]) if times["test_vcrpy"] else float("nan")
@@ -946,10 +972,10 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         str(tests),
         f"{_s(t_groq)} (first run, cache cold: {_s(groq_cold)})",
         f"MockTransport fixture {_s(t_mock)}",
-        f"{_s(t_vcrpy)} (vcrpy + pytest-recording, own format)",
+        f"{_s(t_vcrpy)} (vcrpy + pytest-recording, own format)" if plan.suite_vcrpy else "not run (--quick)",
         "",
         _x(t_groq / t_mock),
-        _x(t_vcrpy / t_groq),
+        _x(t_vcrpy / t_groq) if plan.suite_vcrpy else "",
         f"≤ 1.3× floor {_check(t_groq <= 1.3 * t_mock)}",
     )
     table.add(
@@ -957,14 +983,17 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         str(tests),
         _ms((t_groq - t_mock) / tests),
         "0",
-        _ms((t_vcrpy - t_mock) / tests),
+        _ms((t_vcrpy - t_mock) / tests) if plan.suite_vcrpy else "",
         "",
         "",
-        _x((t_vcrpy - t_mock) / max(t_groq - t_mock, 1e-9)),
+        _x((t_vcrpy - t_mock) / max(t_groq - t_mock, 1e-9)) if plan.suite_vcrpy else "",
     )
+
+    lap("pytest suite")
 
     # ---- streaming
     live, recording, length = first_event_latency(plan.stream_runs, folder)
+    lap("streaming")
     table.add(
         "first SSE event: server write → caller read",
         "1",
@@ -976,7 +1005,42 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         "",
         f"≤ live + 10 ms {_check(recording - live <= 0.010)}",
     )
+    notes.append("Wall time per part: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in laps.items()) + ".")
     return table, notes
+
+
+def _counts(values: dict[int, int]) -> str:
+    return ", ".join(f"{runs} at N={n:,}" for n, runs in values.items())
+
+
+def _passes(runs: int) -> str:
+    return f"median of {runs} passes" if runs > 1 else "one pass"
+
+
+def describe(plan: Plan) -> str:
+    """The table's notes: how each row was measured and what is sampled, from the plan that ran."""
+    samples = ", ".join(f"{k} at N={n:,}" for n, k in plan.vcrpy_sample.items() if n > plan.vcrpy_full_up_to)
+    return textwrap.fill(
+        "Replay: median of interleaved passes (groq-vcr and MockTransport alternate) of N distinct requests in "
+        f"order, 3 in 4 JSON and 1 in 4 SSE read line by line; passes: {_counts(plan.replay_runs)}; cassette load "
+        "not included. vcrpy replays every request for N up to "
+        f"{plan.vcrpy_full_up_to:,} ({_passes(plan.vcrpy_runs)}); above that its cost per request grows with "
+        'the request\'s position, so it is timed on a stratified sample of positions ("sample of k": '
+        f"{samples}), the earlier interactions marked as played, one pass. Load and memory: a fresh child process "
+        f"per measurement, median of {_counts(plan.load_runs)} loads (the cold child's last load fills the cache "
+        "the warm child reads), peak RSS (VmHWM) above the interpreter's baseline; vcrpy loads the same "
+        f"interactions in its own YAML format (its file size is shown), up to N={plan.vcrpy_load_up_to:,}"
+        + (", once at N ≥ 5,000" if plan.vcrpy_load_up_to >= 5_000 else "")
+        + ". The pytest rows are whole `pytest` runs in a subprocess: median of "
+        f"{plan.suite_runs} for MockTransport and groq-vcr (alternating), "
+        + (
+            "one run for vcrpy + pytest-recording (with groq-vcr's plugin disabled)."
+            if plan.suite_vcrpy
+            else "vcrpy not run."
+        )
+        + f" First SSE event: median of {plan.stream_runs}.",
+        width=110,
+    )
 
 
 def machine() -> str:
@@ -991,7 +1055,9 @@ def machine() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="smoke run: N up to 1,000, fewer repetitions (< 60 s)")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: N of 100 and 1,000, fewer repetitions (< 60 s)"
+    )
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"markdown file to write (default: {RESULTS})")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1000,26 +1066,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     with tempfile.TemporaryDirectory(prefix="groq-vcr-bench-") as tmp:
         table, notes = run(plan, Path(tmp))
     elapsed = time.perf_counter() - started
     command = "python tools/bench.py" + (" --quick" if args.quick else "")
     text = "\n".join(
         [
-            f"`{command}` — {machine()}; whole run {elapsed:.0f} s.",
+            f"`{command}` — {when}, {machine()}; 1-minute load average {load_before:.2f} at the start, "
+            f"{os.getloadavg()[0]:.2f} at the end; whole run {elapsed:.0f} s.",
             "",
             table.render(),
             "",
-            textwrap.dedent(
-                """\
-                Replay: median of interleaved passes of N distinct requests in order (3 in 4 JSON, 1 in 4 SSE read
-                line by line); cassette load not included. vcrpy's cost per request grows with the request's
-                position, so "sample of k" means k stratified positions timed after marking the earlier interactions
-                as played. Load and memory: a fresh child process per measurement, peak RSS (VmHWM) above the
-                interpreter's baseline; vcrpy loads the same interactions in its own YAML format (its file size
-                is shown). The pytest rows are whole `pytest` runs in a subprocess (median); vcrpy's row runs with
-                groq-vcr's plugin disabled."""
-            ),
+            describe(plan),
             "",
             *[f"- {note}" for note in notes],
             "",

@@ -15,6 +15,7 @@ carrying a real key matches the recorded one that carries the placeholder.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -130,25 +131,34 @@ class RequestKey:
         return f"{self.method} {self.url}"
 
 
-@dataclass
 class Probe:
-    """A request as matching sees it: its key parts plus the parsed body, for explanations."""
+    """A request as matching sees it. The URL is normalised at once; the body is masked and canonicalised
+    only when the raw bytes alone cannot decide (see :meth:`groq_vcr.replay.Player.play`)."""
 
-    method: str
-    url: str
-    body: Any
-    raw_url: str
+    def __init__(self, method: str, url: str, raw_url: str, raw_body: bytes, content_type: str, mask: Masker) -> None:
+        self.method = method
+        self.url = url
+        self.raw_url = raw_url
+        self.raw_body = raw_body
+        self._content_type = content_type
+        self._mask = mask
 
-    @property
+    @functools.cached_property
+    def body(self) -> Any:
+        """The canonical (masked, parsed) body."""
+        _, masked = self._mask("", self.raw_body, self._content_type)
+        return canonical_body(masked, self._content_type)
+
+    @functools.cached_property
     def key(self) -> RequestKey:
+        """The request's matching key (computed once)."""
         return RequestKey(self.method, self.url, body_digest(self.body))
 
 
 def probe(method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_secrets) -> Probe:
     """Normalise one request for matching (secrets masked first, so recorded and live sides agree)."""
-    content_type = _content_type(headers)
-    masked_url, masked_body = mask(url, body, content_type)
-    return Probe(method.upper(), normalise_url(masked_url), canonical_body(masked_body, content_type), url)
+    masked_url, _ = mask(url, b"", "")
+    return Probe(method.upper(), normalise_url(masked_url), url, body, _content_type(headers), mask)
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -39,6 +39,8 @@ class PlayerStats:
 class _Bucket:
     indices: list[int]
     queues: dict[str, deque[int]] | None = None
+    by_bytes: dict[bytes, str] = field(default_factory=dict)
+    """Recorded body bytes -> body digest: a live body identical to a recorded one skips canonicalising."""
     last_played: dict[str, int] = field(default_factory=dict)
 
 
@@ -98,24 +100,31 @@ class Player:
         if bucket.queues is None:
             queues: dict[str, deque[int]] = {}
             for index in bucket.indices:
-                queues.setdefault(self.recorded_probe(index).key.body, deque()).append(index)
+                recorded = self.recorded_probe(index)
+                queues.setdefault(recorded.key.body, deque()).append(index)
+                bucket.by_bytes.setdefault(recorded.raw_body, recorded.key.body)
             bucket.queues = queues
         return bucket.queues
 
     def play(self, request: Probe) -> int | None:
         """Index of the interaction that answers ``request`` (marked played), or None."""
-        key = request.key
         with self._lock:
             self.stats.lookups += 1
-            bucket = self._bucket_index().get((key.method, key.url))
+            bucket = self._bucket_index().get((request.method, request.url))
             if bucket is None:
                 return None
-            queue = self._queues(bucket).get(key.body)
+            queues = self._queues(bucket)
+            # Bytes equal to a recorded (already redacted) body need no masking or parsing; masking is
+            # idempotent, so they would canonicalise to that body's digest anyway.
+            digest = bucket.by_bytes.get(request.raw_body)
+            if digest is None:
+                digest = request.key.body
+            queue = queues.get(digest)
             if queue:
                 index = queue.popleft()
-                bucket.last_played[key.body] = index
-            elif self.allow_repeats and key.body in bucket.last_played:
-                index = bucket.last_played[key.body]
+                bucket.last_played[digest] = index
+            elif self.allow_repeats and digest in bucket.last_played:
+                index = bucket.last_played[digest]
             else:
                 return None
             self.play_counts[index] += 1

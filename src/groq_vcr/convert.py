@@ -16,6 +16,7 @@ import yaml
 
 from groq_vcr.cassette import Body, Cassette, Headers, Interaction, Request, Response, canonical_header_name
 from groq_vcr.errors import CassetteFormatError
+from groq_vcr.yaml_v3 import nesting_error
 
 __all__ = ["dump_v1", "load_v1", "v1_to_v2", "v2_to_v1"]
 
@@ -190,6 +191,9 @@ def load_v1(path: str | os.PathLike[str]) -> Cassette:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CassetteFormatError(f"the file cannot be read: {exc}", path=p) from None
+    too_deep = nesting_error(text)
+    if too_deep is not None:
+        raise too_deep.with_path(p)
     try:
         data = yaml.load(text, Loader=_V1Loader)
     except yaml.MarkedYAMLError as exc:
@@ -202,6 +206,8 @@ def load_v1(path: str | os.PathLike[str]) -> Cassette:
         ) from None
     except yaml.YAMLError as exc:
         raise CassetteFormatError(f"YAML error: {exc}", path=p) from None
+    except (ValueError, TypeError) as exc:  # a tagged value PyYAML cannot build, e.g. !!timestamp 2001-99-99
+        raise CassetteFormatError(f"a value cannot be read: {exc}", path=p) from None
     try:
         return v1_to_v2(data)
     except ValueError as exc:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from groq_vcr.errors import InputError
+from groq_vcr.yaml_v3 import nesting_error
 
 __all__ = [
     "MISSING_FILE_PLACEHOLDER",
@@ -197,6 +198,8 @@ def check_json_body(spec: RequestSpec, *, locate: Any = None) -> None:
         raise InputError(f"{spec.source}: the JSON body is not UTF-8 text; fix its encoding") from None
     try:
         json.loads(text)
+    except RecursionError:
+        raise InputError(f"{spec.source}: the JSON body is nested too deeply to read; fix the JSON") from None
     except json.JSONDecodeError as exc:
         where = locate(exc.pos) if locate is not None else None
         at = f" at {where}" if where else f" (body line {exc.lineno}, column {exc.colno})"
@@ -347,11 +350,16 @@ def load_request_specs(path: str | Path) -> list[RequestSpec]:
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
+        except RecursionError:
+            raise InputError(f"{path}: the request spec is JSON nested too deeply to read") from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{path}:{exc.lineno}:{exc.colno}: the request spec is not valid JSON: {exc.msg}"
             ) from None
     else:
+        too_deep = nesting_error(text)
+        if too_deep is not None:
+            raise InputError(f"{path}:{too_deep.line}: the request spec is not valid YAML: {too_deep.problem}")
         try:
             node = yaml.compose(text, Loader=_Loader)
             data = yaml.load(text, Loader=_Loader)
@@ -361,6 +369,8 @@ def load_request_specs(path: str | Path) -> list[RequestSpec]:
             raise InputError(f"{where}: the request spec is not valid YAML: {exc.problem}") from None
         except yaml.YAMLError as exc:
             raise InputError(f"{path}: the request spec is not valid YAML: {exc}") from None
+        except (ValueError, TypeError) as exc:  # a tagged value PyYAML cannot build, e.g. !!timestamp 2001-99-99
+            raise InputError(f"{path}: the request spec holds a value that cannot be read: {exc}") from None
         if isinstance(node, yaml.SequenceNode):
             lines = [child.start_mark.line + 1 for child in node.value]
         elif node is not None:

@@ -73,7 +73,7 @@ class SSEEvent:
         """The data decoded as JSON, or None when it is not JSON (``[DONE]``, plain text)."""
         try:
             return json.loads(self.data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
             return None
 
 

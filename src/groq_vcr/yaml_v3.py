@@ -955,6 +955,41 @@ def _yaml_error(exc: yaml.YAMLError) -> CassetteFormatError:
     return CassetteFormatError(f"YAML error: {exc}")
 
 
+MAX_NESTING = 1000
+"""Deepest nesting of mappings and sequences read. libyaml's composer recurses in C: far deeper documents (tens of
+thousands of ``[``) crash the process, so they are refused before PyYAML composes them."""
+
+
+def nesting_error(text: str, limit: int = MAX_NESTING) -> CassetteFormatError | None:
+    """A :class:`CassetteFormatError` when ``text`` nests collections deeper than ``limit``, else None.
+
+    Scans libyaml's events, which does not recurse; text that is not YAML gives None (the loader reports it).
+    """
+    loader = _CassetteLoader(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > limit:
+                    mark = event.start_mark
+                    return CassetteFormatError(
+                        f"mappings and lists are nested more than {limit} levels deep here; no cassette or request "
+                        "file needs that: the file is damaged or not what it claims to be",
+                        line=mark.line + 1 if mark is not None else None,
+                        column=mark.column + 1 if mark is not None else None,
+                    )
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                return None
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
 class _Unusual(Exception):
     """The document uses something the event builder leaves to PyYAML (anchors, aliases, other tags...)."""
 
@@ -1100,6 +1135,9 @@ def _parse(text: str) -> Any:
             try:
                 return _build_from_events(text)
             except _Unusual:
+                too_deep = nesting_error(text)
+                if too_deep is not None:
+                    raise too_deep from None
                 return yaml.load(text, Loader=_CassetteLoader)
         except yaml.YAMLError as exc:
             raise _yaml_error(exc) from None
@@ -1153,6 +1191,8 @@ def load_cassette_stream(stream: IO[bytes], text: Callable[[], str]) -> Cassette
 
 def _node_at(text: str, path: Path_) -> yaml.Node | None:
     """The YAML node at ``path`` (keys and list indexes), by composing the document; None if not found."""
+    if nesting_error(text) is not None:
+        return None
     try:
         node: yaml.Node | None = yaml.compose(text, Loader=_CassetteLoader)
     except yaml.YAMLError:

@@ -386,3 +386,30 @@ def test_date_header_is_what_the_fake_server_sends(inner: pytest.Pytester) -> No
     assert when is not None
     assert abs((datetime.now(UTC) - when).total_seconds()) < 300
     assert email.utils.format_datetime(when, usegmt=True).endswith("GMT")
+
+
+# --- failed tests ------------------------------------------------------------------------------------------
+
+
+def test_failing_test_leaves_its_existing_cassette_untouched(
+    inner: pytest.Pytester, server: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record(inner, "test_one")
+    path = _cassette(inner, "test_one")
+    before = path.read_bytes()
+    inner.makepyfile(test_inner=INNER.replace('assert chat("one")', 'assert chat("one") and chat("extra") == ""'))
+    _run(inner, "--record-mode=new_episodes", "-k", "test_one").assert_outcomes(failed=1)
+    assert path.read_bytes() == before
+    # An expired cassette being re-recorded by a test that fails is not replaced either.
+    _age(path)
+    aged = path.read_bytes()
+    monkeypatch.setenv("GROQ_API_KEY", server.api_key)
+    result = _run(inner, "--groq-vcr-max-age=30d", "--groq-vcr-on-expired=rerecord", "-k", "test_one")
+    result.assert_outcomes(failed=1)
+    assert path.read_bytes() == aged
+    result = _run(inner, "--record-mode=new_episodes", "--groq-vcr-keep-failed", "-k", "test_one")
+    result.assert_outcomes(failed=1)
+    assert [json.loads(i.request.body)["messages"][0]["content"] for i in storage.load_cassette(path).interactions] == [
+        "one",
+        "extra",
+    ]

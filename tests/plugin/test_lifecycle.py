@@ -413,3 +413,28 @@ def test_failing_test_leaves_its_existing_cassette_untouched(
         "one",
         "extra",
     ]
+
+
+# --- schema assertions registered by the plugin ------------------------------------------------------------
+
+
+def test_schema_assertions_fixture_and_ini_come_with_the_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_schemas="""
+from groq_vcr.schema import schema_of_json
+
+def test_compare():
+    assert schema_of_json({"usage": {"total_tokens": 1}}) == schema_of_json({"usage": {"total_tokens": "1"}})
+
+def test_fixture_reads_the_ini(groq_schema):
+    assert groq_schema.strict is True
+"""
+    )
+    pytester.makeini(INI + "groq_schema_strict = true\n")
+    result = _run(pytester)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["E*response schemas differ (left -> right):", "E*1 breaking*", "E*usage.total_tokens*"]
+    )
+    fixtures = _run(pytester, "--fixtures")
+    fixtures.stdout.fnmatch_lines(["groq_schema -- *", "*Compare responses with the schemas recorded*"])

@@ -43,6 +43,8 @@ __all__ = [
     "Scenario",
     "demo_audio",
     "demo_image_data_url",
+    "network_blocked",
+    "prove_network_blocked",
     "run_demo",
 ]
 
@@ -322,7 +324,7 @@ def _replay(
             try:
                 with activate(session):
                     outcome = scenario.call(client)
-            except BaseException as exc:
+            except Exception as exc:
                 raise DemoStepError(f"replaying {scenario.title} from {path} failed: {exc}") from exc
             stats = session.stats()
             if stats.replayed != 1 or stats.unused:

@@ -973,13 +973,7 @@ def nesting_error(text: str, limit: int = MAX_NESTING) -> CassetteFormatError | 
             if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 depth += 1
                 if depth > limit:
-                    mark = event.start_mark
-                    return CassetteFormatError(
-                        f"mappings and lists are nested more than {limit} levels deep here; no cassette or request "
-                        "file needs that: the file is damaged or not what it claims to be",
-                        line=mark.line + 1 if mark is not None else None,
-                        column=mark.column + 1 if mark is not None else None,
-                    )
+                    return _too_deep(event.start_mark, limit)
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 depth -= 1
             elif event is None or isinstance(event, yaml.StreamEndEvent):
@@ -988,6 +982,15 @@ def nesting_error(text: str, limit: int = MAX_NESTING) -> CassetteFormatError | 
         return None
     finally:
         loader.dispose()
+
+
+def _too_deep(mark: Any, limit: int = MAX_NESTING) -> CassetteFormatError:
+    return CassetteFormatError(
+        f"mappings and lists are nested more than {limit} levels deep here; no cassette or request file needs "
+        "that: the file is damaged or not what it claims to be",
+        line=mark.line + 1 if mark is not None else None,
+        column=mark.column + 1 if mark is not None else None,
+    )
 
 
 class _Unusual(Exception):
@@ -1110,6 +1113,8 @@ def _build_from_events(source: _Source, on_interaction: _OnInteraction | None = 
             if type(value) is dict or type(value) is list:
                 stack.append((top, slot))
                 top, key = value, _NO_KEY
+                if len(stack) > MAX_NESTING:  # stop now: libyaml's parser is quadratic in the depth
+                    raise _too_deep(event.start_mark)
         if not isinstance(get(), yaml.StreamEndEvent):
             raise _Unusual  # several documents: PyYAML reports it
         return root

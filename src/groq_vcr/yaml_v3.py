@@ -13,8 +13,10 @@ collection (Go always writes 4, wrong inside a sequence item). Cassette fields n
 
 Reading: PyYAML's libyaml loader (``CSafeLoader``; the pure-Python one when libyaml is missing) with a resolver
 limited to what the format needs (decimal integers, ``true``/``false``, null), so every other plain scalar stays
-the exact text go-vcr would read. The model is built straight from the loaded data; only when a value is wrong
-is the YAML re-composed to find the line and column to report.
+the exact text go-vcr would read. The model is built straight from libyaml's events, each interaction as soon as
+it has been read (from a file, in chunks: :func:`load_cassette_stream`), with short strings shared, so loading
+peaks well under three times the file's size. Only when something is wrong is the text read whole and the YAML
+re-composed to find the line and column to report.
 """
 
 from __future__ import annotations

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.session import SessionStats
 from groq_vcr.storage import write_atomic
+
+if TYPE_CHECKING:
+    from groq_vcr.session import SessionStats
 
 __all__ = ["DEFAULT_LAST_RUN", "CassetteUse", "LastRun", "read_last_run", "summarise", "write_last_run"]
 

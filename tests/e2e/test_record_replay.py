@@ -169,7 +169,8 @@ def test_errors_raised():
     save("errors", [not_found.value.status_code, not_found.value.body["error"]["code"]])
 """
 
-INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+# Inner runs skip plugins they do not use: each in-process run would re-import them (~2 s).
+INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:hypothesispytest -p no:anyio\n"
 
 
 def _run(pytester: pytest.Pytester, results: Path, base: str, key: str, *args: str) -> pytest.RunResult:

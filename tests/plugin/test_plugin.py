@@ -44,7 +44,8 @@ def test_fails_after_recording():
     assert os.environ.get("MAKE_IT_PASS") == "1"
 """
 
-INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+# Inner runs skip plugins they do not use: each in-process run would re-import them (~2 s).
+INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:hypothesispytest -p no:anyio\n"
 
 
 @pytest.fixture
@@ -130,6 +131,7 @@ def test_requests():
     )
     monkeypatch.setenv("FAKE_GROQ_BASE", server.base_url)
     monkeypatch.setenv("FAKE_GROQ_KEY", server.api_key)
+    pytester.makeini(INI)
     pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
     path = pytester.path / "cassettes" / "test_req" / "test_requests.yaml"
     (interaction,) = storage.load_cassette(path).interactions

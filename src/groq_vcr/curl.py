@@ -143,6 +143,9 @@ _NO_ARG_OPTIONS = {"-G", "--get", "-I", "--head", *_IGNORED_FLAGS}
 _SHORT_WITH_ARG = {o for o in _ARG_OPTIONS if len(o) == 2}
 _SHORT_FLAGS = {o for o in _NO_ARG_OPTIONS if len(o) == 2}
 
+MAX_FILE_BYTES = 200 * 1024 * 1024
+"""The largest file ``@file`` may send: Groq refuses far smaller bodies; a device such as /dev/zero never ends."""
+
 
 @dataclass(frozen=True)
 class CurlCommand:
@@ -438,6 +441,13 @@ class _Options:
         if not candidate.is_absolute() and self.base_dir is not None:
             candidate = self.base_dir / candidate
         try:
+            if candidate.exists() and not candidate.is_file():
+                raise self.fail(f"{option} @{path}: not a regular file (a device or a folder cannot be sent)")
+            size = candidate.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise self.fail(
+                    f"{option} @{path}: the file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit of a request"
+                )
             return candidate.read_bytes()
         except OSError as exc:
             raise self.fail(

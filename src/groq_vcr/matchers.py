@@ -106,7 +106,7 @@ def canonical_body(body: bytes, content_type: str) -> Any:
     if stripped[:1] in ("{", "["):
         try:
             return json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
             pass
     return text
 

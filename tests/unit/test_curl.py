@@ -321,3 +321,8 @@ def test_pasted_response_forms(text: str, code: int, headers: list[tuple[str, st
 def test_pasted_response_errors(text: str, problem: str) -> None:
     with pytest.raises(InputError, match=problem):
         read_pasted_responses(text, origin="r.txt")
+
+
+def test_a_device_is_refused_instead_of_read_forever() -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        parse_curl("curl https://api.groq.com/openai/v1/models -d @/dev/zero")

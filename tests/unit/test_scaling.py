@@ -259,3 +259,10 @@ def test_loading_a_big_cassette_peaks_below_three_times_its_size(tmp_path: Path)
     kept = pickle_file.stat().st_size if pickle_file.stat().st_size <= cache.MEMORY_ENTRY_MAX_BYTES else 0
     assert loader_peak <= 2 * size, f"storage.load_cassette peaked at {loader_peak / size:.2f}× the file"
     assert cold_peak - kept <= 3 * size, f"a first cached_load peaked at {(cold_peak - kept) / size:.2f}× the file"
+
+
+def test_a_body_nested_deeper_than_json_parses_still_matches_byte_for_byte() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    player = Player([_interaction(deep, "deep")])
+    assert player.play(probe("POST", URL, deep, {"content-type": "application/json"})) == 0
+    assert player.play(probe("POST", URL, deep + b" ", {"content-type": "application/json"})) is None

@@ -250,30 +250,42 @@ def _first_byte_timeout(request: Any, wait: float) -> tuple[float, bool]:
     return wait, False
 
 
+def _answer(module: ModuleType, session: CassetteSession, request: Any, body: bytes) -> tuple[Any, float] | None:
+    """A response that does not go to the server (a fault, or a replay) and how long to hold its head back."""
+    faulted = _answer_fault(module, session, request)
+    if faulted is not None:
+        return faulted, 0.0
+    found = session.lookup(probe(request.method, str(request.url), body, request.headers, session.options.mask))
+    return None if found is None else _replayed(module, session, found, request)
+
+
+def _record(
+    module: ModuleType, session: CassetteSession, request: Any, body: bytes, response: Any, started: int
+) -> Any:
+    """Hand a live ``response`` on to the caller while the session keeps a copy of its body."""
+    head = response_head_from_httpx(response, time.perf_counter_ns() - started)
+    pending = session.begin_recording(request_from_httpx(request, body), head)
+    response.stream = _stream_classes_for(module)[1](response.stream, pending)
+    return response
+
+
 def _sync_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any]:
     def handle_request(self: Any, request: Any) -> Any:
         session = current_session()
         if session is None:
             return original(self, request)
         body = request.read()
-        faulted = _answer_fault(module, session, request)
-        if faulted is not None:
-            return faulted
-        found = session.lookup(probe(request.method, str(request.url), body, request.headers, session.options.mask))
-        if found is not None:
-            response, first_byte = _replayed(module, session, found, request)
-            if first_byte:
-                wait, timed_out = _first_byte_timeout(request, first_byte)
+        answer = _answer(module, session, request, body)
+        if answer is not None:
+            response, hold = answer
+            if hold:
+                wait, timed_out = _first_byte_timeout(request, hold)
                 time.sleep(wait)
                 if timed_out:
                     raise module.ReadTimeout("The read operation timed out", request=request)
             return response
         started = time.perf_counter_ns()
-        response = original(self, request)
-        head = response_head_from_httpx(response, time.perf_counter_ns() - started)
-        pending = session.begin_recording(request_from_httpx(request, body), head)
-        response.stream = _stream_classes_for(module)[1](response.stream, pending)
-        return response
+        return _record(module, session, request, body, original(self, request), started)
 
     handle_request.__wrapped__ = original  # type: ignore[attr-defined]
     return handle_request
@@ -285,24 +297,17 @@ def _async_handler(module: ModuleType, original: Callable[..., Any]) -> Callable
         if session is None:
             return await original(self, request)
         body = await request.aread()
-        faulted = _answer_fault(module, session, request)
-        if faulted is not None:
-            return faulted
-        found = session.lookup(probe(request.method, str(request.url), body, request.headers, session.options.mask))
-        if found is not None:
-            response, first_byte = _replayed(module, session, found, request)
-            if first_byte:
-                wait, timed_out = _first_byte_timeout(request, first_byte)
+        answer = _answer(module, session, request, body)
+        if answer is not None:
+            response, hold = answer
+            if hold:
+                wait, timed_out = _first_byte_timeout(request, hold)
                 await anyio.sleep(wait)
                 if timed_out:
                     raise module.ReadTimeout("The read operation timed out", request=request)
             return response
         started = time.perf_counter_ns()
-        response = await original(self, request)
-        head = response_head_from_httpx(response, time.perf_counter_ns() - started)
-        pending = session.begin_recording(request_from_httpx(request, body), head)
-        response.stream = _stream_classes_for(module)[1](response.stream, pending)
-        return response
+        return _record(module, session, request, body, await original(self, request), started)
 
     handle_async_request.__wrapped__ = original  # type: ignore[attr-defined]
     return handle_async_request

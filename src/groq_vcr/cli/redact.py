@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from groq_vcr.cli.scan import build_redactor, iter_files, read_text
+from groq_vcr.cli.scan import build_redactor, iter_files, read_text, rule_options
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.redact import Finding, Redactor
 
@@ -96,19 +96,7 @@ def _not_removable(path: Path, findings: tuple[Finding, ...] | list[Finding]) ->
 @click.command("redact")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True, help="Only report what would be redacted; write nothing (exit 1 if anything).")
-@click.option(
-    "--pattern",
-    "--rule",
-    "patterns",
-    multiple=True,
-    metavar="REGEX",
-    help="An extra secret pattern (repeatable), added to the built-in rules and [tool.groq-vcr.redact].",
-)
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The pyproject.toml to read [tool.groq-vcr] from (default: the nearest one).",
-)
+@rule_options
 def redact(paths: tuple[Path, ...], check: bool, patterns: tuple[str, ...], config: Path | None) -> None:
     """Remove secrets from cassettes and text files in place (atomic; a second run changes nothing).
 

@@ -7,7 +7,7 @@ anything is found, 0 when clean, 2 when a path or a setting is unusable.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -69,21 +69,26 @@ def scan_paths(redactor: Redactor, paths: Sequence[Path]) -> tuple[list[Finding]
     return findings, count
 
 
+def rule_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The ``--pattern`` and ``--config`` options ``scan`` and ``redact`` share."""
+    command = click.option(
+        "--config",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="The pyproject.toml to read [tool.groq-vcr] from (default: the nearest one).",
+    )(command)
+    return click.option(
+        "--pattern",
+        "--rule",
+        "patterns",
+        multiple=True,
+        metavar="REGEX",
+        help="An extra secret pattern (repeatable), added to the built-in rules and [tool.groq-vcr.redact].",
+    )(command)
+
+
 @click.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--pattern",
-    "--rule",
-    "patterns",
-    multiple=True,
-    metavar="REGEX",
-    help="An extra secret pattern (repeatable), added to the built-in rules and [tool.groq-vcr.redact].",
-)
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The pyproject.toml to read [tool.groq-vcr] from (default: the nearest one).",
-)
+@rule_options
 def scan(paths: tuple[Path, ...], patterns: tuple[str, ...], config: Path | None) -> None:
     """Find secrets in cassettes and text files: Groq keys, bearer tokens, cookies, your patterns.
 

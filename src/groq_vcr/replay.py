@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from groq_vcr.cassette import Interaction
 from groq_vcr.matchers import (
@@ -36,12 +36,21 @@ class PlayerStats:
 
 
 @dataclass
+class _Group:
+    """Recorded interactions of one bucket whose request bodies are byte-identical, in recorded order."""
+
+    indices: list[int]
+    pending: deque[int]
+    last: int | None = None
+
+
+@dataclass
 class _Bucket:
     indices: list[int]
-    queues: dict[str, deque[int]] | None = None
-    by_bytes: dict[bytes, str] = field(default_factory=dict)
-    """Recorded body bytes -> body digest: a live body identical to a recorded one skips canonicalising."""
-    last_played: dict[str, int] = field(default_factory=dict)
+    by_bytes: dict[bytes, _Group] | None = None
+    """Recorded body bytes -> group; built without parsing any body."""
+    by_form: dict[str, list[_Group]] | None = None
+    """Canonical body digest -> groups; built the first time a live body is not byte-identical to a recording."""
 
 
 class Player:
@@ -96,35 +105,56 @@ class Player:
             self._buckets = buckets
         return self._buckets
 
-    def _queues(self, bucket: _Bucket) -> dict[str, deque[int]]:
-        if bucket.queues is None:
-            queues: dict[str, deque[int]] = {}
+    def _groups(self, bucket: _Bucket) -> dict[bytes, _Group]:
+        if bucket.by_bytes is None:
+            groups: dict[bytes, _Group] = {}
             for index in bucket.indices:
-                recorded = self.recorded_probe(index)
-                queues.setdefault(recorded.key.body, deque()).append(index)
-                bucket.by_bytes.setdefault(recorded.raw_body, recorded.key.body)
-            bucket.queues = queues
-        return bucket.queues
+                raw = self.interactions[index].request.body_bytes
+                group = groups.get(raw)
+                if group is None:
+                    groups[raw] = _Group([index], deque([index]))
+                else:
+                    group.indices.append(index)
+                    group.pending.append(index)
+            bucket.by_bytes = groups
+        return bucket.by_bytes
+
+    def _forms(self, bucket: _Bucket) -> dict[str, list[_Group]]:
+        if bucket.by_form is None:
+            forms: dict[str, list[_Group]] = {}
+            for group in self._groups(bucket).values():
+                forms.setdefault(self.recorded_probe(group.indices[0]).key.body, []).append(group)
+            bucket.by_form = forms
+        return bucket.by_form
 
     def play(self, request: Probe) -> int | None:
-        """Index of the interaction that answers ``request`` (marked played), or None."""
+        """Index of the interaction that answers ``request`` (marked played), or None.
+
+        A live body byte-identical to a recorded one is found by a dict lookup on its bytes, with nothing
+        parsed. Any other body is masked and canonicalised, and matched against the recordings with the same
+        canonical form (key order, whitespace, multipart boundary and secrets ignored), oldest first.
+        """
         with self._lock:
             self.stats.lookups += 1
             bucket = self._bucket_index().get((request.method, request.url))
             if bucket is None:
                 return None
-            queues = self._queues(bucket)
-            # Bytes equal to a recorded (already redacted) body need no masking or parsing; masking is
-            # idempotent, so they would canonicalise to that body's digest anyway.
-            digest = bucket.by_bytes.get(request.raw_body)
-            if digest is None:
-                digest = request.key.body
-            queue = queues.get(digest)
-            if queue:
-                index = queue.popleft()
-                bucket.last_played[digest] = index
-            elif self.allow_repeats and digest in bucket.last_played:
-                index = bucket.last_played[digest]
+            group = self._groups(bucket).get(request.raw_body)
+            if group is None or not group.pending:
+                same_form = self._forms(bucket).get(request.key.body, [])
+                waiting = [g for g in same_form if g.pending]
+                if waiting:
+                    group = min(waiting, key=lambda g: g.pending[0])
+                elif group is None:
+                    played = [g for g in same_form if g.last is not None]
+                    group = max(played, key=lambda g: g.last or 0) if played else None
+            if group is None:
+                return None
+            if group.pending:
+                index = group.pending.popleft()
+                group.last = index
+            elif self.allow_repeats and group.last is not None:
+                index = group.last
             else:
                 return None
             self.play_counts[index] += 1
@@ -135,7 +165,8 @@ class Player:
         bucket = self._bucket_index().get((key.method, key.url))
         if bucket is None:
             return False
-        return key.body in self._queues(bucket) and not self._queues(bucket)[key.body]
+        same_form = self._forms(bucket).get(key.body, [])
+        return bool(same_form) and not any(g.pending for g in same_form)
 
     def candidate_count(self, key: RequestKey) -> int:
         """How many interactions were recorded with the method and URL of ``key`` (played or not)."""

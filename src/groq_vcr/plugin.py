@@ -304,6 +304,7 @@ def _session_options(config: pytest.Config, item: pytest.Item | None, kwargs: di
         miss_error=ReplayMiss,
         should_save=should_save,
         on_close=on_close,
+        before_write=kwargs.get("groq_vcr_before_write"),
         max_age=max_age,
         on_expired=on_expired,
         live_available=bool(os.environ.get("GROQ_API_KEY")),

@@ -67,6 +67,10 @@ class SessionOptions:
     retry_after: str = "fast"
     """How a replayed ``retry-after`` is honoured: ``fast``, ``zero`` or ``recorded`` (``faults.RETRY_AFTER_MODES``)."""
     miss_error: Callable[[str], BaseException] = NoMatchError
+    before_record: Callable[[Interaction], Interaction | None] | None = None
+    """The user's hooks, run on each new interaction before it is redacted and saved (None drops it)."""
+    before_write: Callable[[Cassette], Cassette] | None = None
+    """The user's last word on the redacted cassette, just before the fail-closed scan and the write."""
     should_save: Callable[[], bool] | None = None
     """Asked before saving; the pytest plugin answers False for a failed test (nothing half-recorded is kept)."""
     on_close: Callable[[SessionStats], None] | None = None
@@ -237,6 +241,9 @@ class CassetteSession:
         loaded = self.cassette.interactions
         current = loaded if base is None else base
         recorded = self.recorded
+        hook = self.options.before_record
+        if hook is not None:
+            recorded = [kept for kept in map(hook, recorded) if kept is not None]
         if self._replace_all:  # an expired cassette being re-recorded: only what this run sent is current
             return recorded
         if self.options.record_mode != "all":
@@ -259,7 +266,11 @@ class CassetteSession:
             # Under the file lock: another process may have saved since we loaded; add to what it wrote.
             base = self.cassette if current is None else current
             cassette = Cassette(interactions=self.interactions_to_save(base.interactions), extra=dict(base.extra))
-            return cassette if self.options.redact is None else self.options.redact(cassette)
+            if self.options.redact is not None:
+                cassette = self.options.redact(cassette)
+            if self.options.before_write is not None:  # runs after redaction: the scan is what guards it
+                cassette = self.options.before_write(cassette)
+            return cassette
 
         known = (self._loaded_stamp, self.cassette) if self.existed else None
         storage.update_cassette(self.path, merge, known=known, check_text=self.options.check_text)

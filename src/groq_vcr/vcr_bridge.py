@@ -11,6 +11,7 @@ makes that call open a :class:`GroqCassette` instead of vcrpy's own, so that
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.util
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 
 from vcr import VCR
 from vcr.cassette import Cassette as VcrCassette
-from vcr.cassette import CassetteContextDecorator
+from vcr.cassette import CassetteContextDecorator, _run_hooks
 from vcr.request import Request as VcrRequest
 
 from groq_vcr.cassette import Interaction, Request, Response, body_text_or_bytes, canonical_header_name
@@ -66,6 +67,7 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
 
     # --- vcrpy life cycle -------------------------------------------------------------------------------
     def _load(self) -> None:
+        self._options.before_record = self._user_hooks
         self.session = CassetteSession(self._path, self._options)
         existing: tuple[Any, ...] = tuple(getattr(self, "custom_patches", ()))
         self.custom_patches = (*existing, *patch_triples(self.session))
@@ -80,6 +82,26 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
             self.session.close()
         except BaseException as exc:
             self.save_error = exc
+
+    def _user_hooks(self, interaction: Interaction) -> Interaction | None:
+        """vcrpy's ``before_record_request``/``before_record_response`` (with its ``filter_*`` options) and
+        ``before_save_interaction`` hooks, run on a new interaction in vcrpy's own request/response form."""
+        request = self._before_record_request(to_vcrpy_request(interaction.request))
+        if request is None:
+            return None
+        response = self._before_record_response(to_vcrpy_response(interaction.response))
+        if response is None:
+            return None
+        if self._before_save_interaction:
+            hooked = _run_hooks(self._before_save_interaction, request, response, self)
+            if hooked is None:
+                return None
+            request, response = hooked
+        return Interaction(
+            merge_vcrpy_request(interaction.request, request),
+            merge_vcrpy_response(interaction.response, response),
+            interaction.id,
+        )
 
     # --- what vcrpy's own stubs (requests, aiohttp, ...) call --------------------------------------------
     def _probe(self, vcr_request: VcrRequest) -> Probe:
@@ -169,6 +191,55 @@ def from_vcrpy_response(response: dict[str, Any]) -> Response:
         values = value if isinstance(value, list) else [value]
         headers.setdefault(canonical_header_name(name), []).extend(str(v) for v in values)
     return Response(headers=headers, status=f"{code} {message}".rstrip(), code=code)
+
+
+def to_vcrpy_request(request: Request) -> VcrRequest:
+    """The model -> vcrpy's request object (what vcrpy's hooks receive)."""
+    headers = {name: values[0] for name, values in request.headers.items() if values}
+    return VcrRequest(request.method, request.url, request.body_bytes, headers)
+
+
+def _vcrpy_headers(value: Any) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for name, values in dict(value or {}).items():
+        values = values if isinstance(values, list | tuple) else [values]
+        headers.setdefault(canonical_header_name(str(name)), []).extend(str(v) for v in values)
+    return headers
+
+
+def merge_vcrpy_request(original: Request, hooked: VcrRequest) -> Request:
+    """``original`` with what a vcrpy hook changed in method, URL, headers and body (nothing else is lost)."""
+    body = hooked.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    headers = original.headers
+    if _vcrpy_headers(hooked.headers) != _vcrpy_headers({k: v[0] for k, v in original.headers.items() if v}):
+        headers = _vcrpy_headers(hooked.headers)  # the hook changed headers (vcrpy keeps one value per name)
+    if body == original.body_bytes:
+        return dataclasses.replace(original, method=hooked.method, url=hooked.uri, headers=headers)
+    return dataclasses.replace(
+        original,
+        method=hooked.method,
+        url=hooked.uri,
+        headers=headers,
+        body=body_text_or_bytes(body),
+        content_length=len(body),
+    )
+
+
+def merge_vcrpy_response(original: Response, hooked: dict[str, Any]) -> Response:
+    """``original`` with what a vcrpy hook changed in status, headers and body."""
+    status = hooked.get("status", {})
+    code = int(status.get("code", original.code))
+    message = status.get("message", original.status.partition(" ")[2])
+    body = _vcrpy_body(hooked)
+    return dataclasses.replace(
+        original,
+        code=code,
+        status=f"{code} {message}".rstrip(),
+        headers=_vcrpy_headers(hooked.get("headers")),
+        body=original.body if body == original.body_bytes else body_text_or_bytes(body),
+    )
 
 
 def to_vcrpy_response(response: Response) -> dict[str, Any]:

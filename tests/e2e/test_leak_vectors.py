@@ -1,0 +1,214 @@
+"""Every way a Groq key or cookie reaches a recording, through the real recording path.
+
+Each vector sends real traffic through the local Groq-compatible server with httpx or the ``groq`` SDK while
+``use_cassette`` records. The test first checks the secret really was in the traffic (so it cannot pass by
+accident), then that the cassette file holds no trace of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import groq
+import httpx
+import pytest
+
+import groq_vcr
+from groq_vcr import storage
+from groq_vcr.fake_groq import FakeGroqConfig, FakeGroqServer, make_fake_api_key, serve_fake_groq
+
+MODEL = "llama-3.3-70b-versatile"
+KEY_SHAPE = re.compile(r"gsk_[A-Za-z0-9]{52}")
+INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:hypothesispytest -p no:anyio\n"
+
+
+@pytest.fixture
+def server() -> Iterator[FakeGroqServer]:
+    with serve_fake_groq(FakeGroqConfig(echo_full_key_in_errors=True, cookie_domain=None)) as running:
+        yield running
+
+
+def _chat(content: object = "hello") -> dict[str, object]:
+    return {"model": MODEL, "messages": [{"role": "user", "content": content}]}
+
+
+def _auth(key: str, name: str = "Authorization") -> dict[str, str]:
+    return {name: f"Bearer {key}"}
+
+
+Vector = Callable[[FakeGroqServer, str], str]
+"""Sends traffic carrying ``key``; returns the text of what the client saw (to prove the secret was there)."""
+
+
+def header_lowercase(server: FakeGroqServer, key: str) -> str:
+    with httpx.Client(base_url=server.openai_base_url) as client:
+        client.post("/chat/completions", json=_chat(), headers=_auth(key, "authorization")).raise_for_status()
+    return server.config.received[-1].header("authorization") or ""
+
+
+def header_uppercase(server: FakeGroqServer, key: str) -> str:
+    with httpx.Client(base_url=server.openai_base_url) as client:
+        client.post("/chat/completions", json=_chat(), headers=_auth(key, "AUTHORIZATION")).raise_for_status()
+    return server.config.received[-1].header("authorization") or ""
+
+
+def query_parameter(server: FakeGroqServer, key: str) -> str:
+    with httpx.Client(base_url=server.openai_base_url) as client:
+        response = client.get("/models", params={"api_key": key}, headers=_auth(key))
+        response.raise_for_status()
+    return str(response.request.url)
+
+
+def json_field_and_nested_list(server: FakeGroqServer, key: str) -> str:
+    body = {**_chat(), "metadata": {"groq_key": key, "keys": ["x", {"nested": [key]}]}}
+    with httpx.Client(base_url=server.openai_base_url) as client:
+        response = client.post("/chat/completions", json=body, headers=_auth(key))
+        response.raise_for_status()
+    return response.request.content.decode()
+
+
+def multipart_field(server: FakeGroqServer, key: str) -> str:
+    with groq.Groq(base_url=server.groq_base_url, api_key=key, max_retries=0) as client:
+        client.audio.translations.create(file=("a.ogg", b"OggS fake audio"), model="whisper-large-v3", prompt=key)
+    return server.config.received[-1].body.decode("latin-1")
+
+
+def echoed_in_401_error_body(server: FakeGroqServer, key: str) -> str:
+    with httpx.Client(base_url=server.openai_base_url) as client:
+        response = client.post("/chat/completions", json=_chat(), headers={"Authorization": f"Token {key}"})
+    assert response.status_code == 401
+    return response.text
+
+
+def inside_an_sse_chunk(server: FakeGroqServer, key: str) -> str:
+    with groq.Groq(base_url=server.groq_base_url, api_key=key, max_retries=0) as client:
+        chunks = list(client.chat.completions.create(**_chat(f"please repeat {key} back"), stream=True))  # type: ignore[call-overload]
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def set_cookie_and_cookie(server: FakeGroqServer, key: str) -> str:
+    with httpx.Client(base_url=server.openai_base_url) as client:
+        first = client.post("/chat/completions", json=_chat(), headers=_auth(key))
+        cookie = first.headers["set-cookie"]
+        client.post("/chat/completions", json=_chat("again"), headers=_auth(key)).raise_for_status()
+    sent = server.config.received[-1].header("cookie") or ""
+    assert "__cf_bm=" in sent, "httpx did not send the cookie back"
+    return cookie + "\n" + sent
+
+
+VECTORS = [
+    header_lowercase,
+    header_uppercase,
+    query_parameter,
+    json_field_and_nested_list,
+    multipart_field,
+    echoed_in_401_error_body,
+    inside_an_sse_chunk,
+    set_cookie_and_cookie,
+]
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=[v.__name__ for v in VECTORS])
+def test_no_secret_reaches_the_cassette(vector: Vector, server: FakeGroqServer, tmp_path: Path) -> None:
+    key = make_fake_api_key()
+    cassette = tmp_path / "leak.yaml"
+    with groq_vcr.use_cassette(cassette, record_mode="all"):
+        seen = vector(server, key)
+    cookies = re.findall(r"__cf_bm=([^;\s]+)", seen)
+    assert key in seen or cookies, "the vector did not carry its secret"
+    text = cassette.read_text()
+    assert key not in text
+    assert not KEY_SHAPE.search(text)
+    for value in cookies:
+        assert value not in text
+    assert storage.load_cassette(cassette).interactions  # the file is a valid cassette
+    # And it replays with another key: matching ignores what was redacted.
+    if vector is not set_cookie_and_cookie:  # (its second request depends on the live cookie jar)
+        with groq_vcr.use_cassette(cassette, record_mode="none") as session:
+            vector(server, make_fake_api_key())
+        assert not session.player.unused()
+
+
+HOOKED = r"""
+import os
+import httpx
+import pytest
+
+
+def leak(response):
+    response["headers"]["X-Debug"] = [os.environ["LEAKED_KEY"]]
+    return response
+
+
+def leak_after_redaction(cassette):
+    cassette.interactions[0].response.headers["X-Debug"] = [os.environ["LEAKED_KEY"]]
+    return cassette
+
+
+@pytest.fixture
+def vcr_config():
+    return {"before_record_response": leak, "groq_vcr_before_write": leak_after_redaction}
+
+
+@pytest.mark.vcr
+def test_hook_puts_a_key_back():
+    with httpx.Client() as client:
+        client.post(os.environ["BASE"] + "/chat/completions",
+                    headers={"Authorization": "Bearer " + os.environ["LEAKED_KEY"]},
+                    json={"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": "hi"}]})
+"""
+
+
+def test_a_key_added_by_a_recording_hook_is_redacted_like_any_other(
+    pytester: pytest.Pytester, server: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = make_fake_api_key()
+    pytester.makepyfile(test_hooked=HOOKED.replace('"groq_vcr_before_write": leak_after_redaction', ""))
+    pytester.makeini(INI)
+    monkeypatch.setenv("BASE", server.openai_base_url)
+    monkeypatch.setenv("LEAKED_KEY", key)
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    text = (pytester.path / "cassettes" / "test_hooked" / "test_hook_puts_a_key_back.yaml").read_text()
+    assert key not in text
+    assert "X-Debug:\n                - gsk_REDACTED\n" in text
+
+
+def test_save_is_refused_when_a_user_hook_reinserts_a_secret(
+    pytester: pytest.Pytester, server: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = make_fake_api_key()
+    pytester.makepyfile(test_hooked=HOOKED)
+    pytester.makeini(INI)
+    monkeypatch.setenv("BASE", server.openai_base_url)
+    monkeypatch.setenv("LEAKED_KEY", key)
+    result = pytester.runpytest("--record-mode=once")
+    result.assert_outcomes(passed=1, errors=1)
+    out = result.stdout.str()
+    assert "Refusing to write" in out
+    assert "response.headers.X-Debug[0]: rule groq-api-key" in out
+    assert key not in out  # the message masks the secret it names
+    assert not (pytester.path / "cassettes" / "test_hooked" / "test_hook_puts_a_key_back.yaml").exists()
+
+
+def test_user_hooks_apply_to_what_is_recorded(
+    pytester: pytest.Pytester, server: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        test_hooked=HOOKED.replace('"groq_vcr_before_write": leak_after_redaction', "")
+        .replace('[os.environ["LEAKED_KEY"]]', '["added by a hook"]')
+        .replace('"before_record_response": leak', '"before_record_response": leak, "filter_headers": ["x-custom"]')
+        .replace('"Authorization":', '"X-Custom": "drop me", "Authorization":')
+    )
+    pytester.makeini(INI)
+    monkeypatch.setenv("BASE", server.openai_base_url)
+    monkeypatch.setenv("LEAKED_KEY", server.api_key)
+    pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
+    (interaction,) = storage.load_cassette(
+        pytester.path / "cassettes" / "test_hooked" / "test_hook_puts_a_key_back.yaml"
+    ).interactions
+    assert interaction.response.headers["X-Debug"] == ["added by a hook"]
+    assert "X-Custom" not in interaction.request.headers  # vcrpy's filter_headers
+    assert interaction.response.proto == "HTTP/1.1"
+    assert interaction.response.duration > 0

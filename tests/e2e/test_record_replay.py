@@ -104,8 +104,10 @@ def test_openai_sdk():
     async def run():
         async with openai.AsyncOpenAI(base_url=BASE + "/openai/v1", api_key=KEY) as ac:
             r2 = await ac.chat.completions.create(model=MODEL, messages=ask("openai async"))
-            return r2.choices[0].message.content
-    save("openai", [r.choices[0].message.content, text, asyncio.run(run())])
+            s2 = await ac.chat.completions.create(model=MODEL, messages=ask("openai async stream"), stream=True)
+            text2 = "".join([ch.choices[0].delta.content or "" async for ch in s2 if ch.choices])
+            return r2.choices[0].message.content, text2
+    save("openai", [r.choices[0].message.content, text, *asyncio.run(run())])
 
 
 @pytest.mark.vcr

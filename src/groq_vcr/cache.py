@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import gc
 import hashlib
 import logging
 import os
@@ -29,11 +28,12 @@ import sys
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.yaml_v3 import gc_paused
 
 __all__ = ["CacheStats", "cache_dir", "cache_enabled", "cached_load", "clear_cache", "stats"]
 
@@ -96,17 +96,6 @@ def _namespace() -> str:
     return f"v{__version__}-{python}-{digest[:12]}"
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _loader_name(loader: Callable[[Path], Cassette]) -> str:
     module = getattr(loader, "__module__", "") or ""
     return f"{module}.{getattr(loader, '__qualname__', type(loader).__qualname__)}"
@@ -137,7 +126,7 @@ def _recall(key: str) -> bytes | None:
 
 def _unpickle(blob: bytes) -> Cassette | None:
     try:
-        with _gc_paused():
+        with gc_paused():
             value = pickle.loads(blob)
     except Exception:  # a truncated or foreign file: treat as absent
         return None
@@ -156,7 +145,7 @@ def _read_disk(file: Path) -> tuple[bytes | None, Cassette | None]:
             if info.st_size <= MEMORY_ENTRY_MAX_BYTES:
                 return handle.read(), None
             try:
-                with _gc_paused():
+                with gc_paused():
                     value = pickle.load(handle)
             except Exception:
                 return None, None
@@ -225,7 +214,7 @@ def cached_load(path: str | Path, loader: Callable[[Path], Cassette]) -> Cassett
     path = Path(path)
     if not cache_enabled():
         stats.parses += 1
-        with _gc_paused():
+        with gc_paused():
             return loader(path)
     before = _fingerprint(path)
     content = path.read_bytes()
@@ -253,7 +242,7 @@ def cached_load(path: str | Path, loader: Callable[[Path], Cassette]) -> Cassett
         log.debug("discarding unreadable cache file %s", file)
 
     stats.parses += 1
-    with _gc_paused():
+    with gc_paused():
         cassette = loader(path)
         _share_strings(cassette)
     if _fingerprint(path) != before:  # the file changed while it was parsed: the digest may not describe it

@@ -1125,7 +1125,7 @@ def _build_from_events(source: _Source, on_interaction: _OnInteraction | None = 
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Building a big acyclic tree: the cyclic collector would run over and over and find nothing."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -1137,7 +1137,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _parse(text: str) -> Any:
-    with _gc_paused():
+    with gc_paused():
         try:
             try:
                 return _build_from_events(text)
@@ -1171,7 +1171,7 @@ def _streamed(source: _Source) -> Cassette:
             failed = True  # left as it is: Builder.cassette meets it in order and raises
             return item
 
-    with _gc_paused():
+    with gc_paused():
         return builder.cassette(_build_from_events(source, on_interaction))
 
 

@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import io
 import math
 import socket
 import struct
 import time
-import wave
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -62,16 +60,12 @@ class DemoStepError(Exception):
 
 def demo_audio(seconds: float = 0.5, sample_rate: int = 16000) -> bytes:
     """A short mono 16-bit WAV (a 440 Hz tone), made in code so nothing is downloaded."""
+    from groq_vcr.fake_groq import wav_file
+
     frames = bytearray()
     for n in range(int(seconds * sample_rate)):
         frames += struct.pack("<h", int(6000 * math.sin(2 * math.pi * 440 * n / sample_rate)))
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(sample_rate)
-        wav.writeframes(bytes(frames))
-    return out.getvalue()
+    return wav_file(bytes(frames), sample_rate)
 
 
 def demo_image_data_url(size: int = 24) -> str:

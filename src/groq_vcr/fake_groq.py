@@ -905,12 +905,17 @@ def _wav(text: str, sample_rate: int) -> bytes:
         for n in range(per_word):
             value = int(8000 * math.sin(2 * math.pi * freq * n / sample_rate))
             samples += value.to_bytes(2, "little", signed=True)
+    return wav_file(bytes(samples), sample_rate)
+
+
+def wav_file(samples: bytes, sample_rate: int) -> bytes:
+    """A mono 16-bit WAV file holding ``samples`` (little-endian signed 16-bit frames)."""
     out = io.BytesIO()
     with wave.open(out, "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(sample_rate)
-        wav.writeframes(bytes(samples))
+        wav.writeframes(samples)
     return out.getvalue()
 
 

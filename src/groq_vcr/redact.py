@@ -615,14 +615,22 @@ class Redactor:
             return body if redacted == text else redacted.encode("latin-1")
         return self._redact(body, lambda t: self._body_spans(t, content_type))
 
+    def _redact_message(
+        self, body: Body, headers: Headers, content_length: int, content_type: str | None
+    ) -> tuple[Body, Headers, int]:
+        """A message's redacted body and headers, with its length (field and header) following the body."""
+        redacted = self.redact_body(body, content_type)
+        new_headers = self.redact_headers(headers)
+        if redacted != body:
+            content_length = _adjusted_length(content_length, body, redacted)
+            _adjust_content_length_header(new_headers, body, redacted)
+        return redacted, new_headers, content_length
+
     def redact_request(self, request: Request) -> Request:
         """A redacted copy of ``request`` (also used to normalise a live request before matching)."""
-        body = self.redact_body(request.body, request.header("Content-Type"))
-        headers = self.redact_headers(request.headers)
-        content_length = request.content_length
-        if body != request.body:
-            content_length = _adjusted_length(request.content_length, request.body, body)
-            _adjust_content_length_header(headers, request.body, body)
+        body, headers, content_length = self._redact_message(
+            request.body, request.headers, request.content_length, request.header("Content-Type")
+        )
         return dataclasses.replace(
             request,
             content_length=content_length,
@@ -648,12 +656,9 @@ class Redactor:
 
     def redact_response(self, response: Response) -> Response:
         """A redacted copy of ``response``."""
-        body = self.redact_body(response.body, response.header("Content-Type"))
-        headers = self.redact_headers(response.headers)
-        content_length = response.content_length
-        if body != response.body:
-            content_length = _adjusted_length(response.content_length, response.body, body)
-            _adjust_content_length_header(headers, response.body, body)
+        body, headers, content_length = self._redact_message(
+            response.body, response.headers, response.content_length, response.header("Content-Type")
+        )
         return dataclasses.replace(
             response,
             transfer_encoding=[self.redact_text(v) for v in response.transfer_encoding],

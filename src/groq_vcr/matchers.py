@@ -32,9 +32,6 @@ GROQ_KEY = GROQ_KEY_RE
 GROQ_KEY_BYTES = re.compile(GROQ_KEY_RE.pattern.encode("ascii"))
 KEY_PLACEHOLDER = GROQ_KEY_PLACEHOLDER
 
-# Headers ignored when matching; documented for users and used by the miss explanation.
-IGNORED_HEADERS = ("authorization", "cookie", "user-agent", "x-stainless-*", "accept-encoding", "content-length")
-
 Masker = Callable[[str, bytes, str], tuple[str, bytes]]
 """``(url, body, content_type) -> (url, body)`` with secrets replaced the way the redactor writes them."""
 

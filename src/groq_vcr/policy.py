@@ -14,6 +14,7 @@ from typing import Any
 from groq_vcr.cassette import Cassette
 from groq_vcr.matchers import Masker
 from groq_vcr.redact import RedactionRules, Redactor
+from groq_vcr.settings import load_settings
 
 OVERRIDES_KEY = "groq_vcr_redact"
 """The ``vcr_config`` / marker key holding per-test redaction rules."""
@@ -21,10 +22,6 @@ OVERRIDES_KEY = "groq_vcr_redact"
 
 def project_rules(root: Path) -> RedactionRules:
     """Rules from ``[tool.groq-vcr.redact]`` in ``root``'s pyproject.toml (none when absent)."""
-    try:
-        from groq_vcr.settings import load_settings
-    except ImportError:  # pragma: no cover - settings is optional during bootstrap
-        return RedactionRules()
     return load_settings(root).redaction
 
 

@@ -94,6 +94,11 @@ class Player:
             self._probes[index] = cached
         return cached
 
+    def key_of(self, interaction: Interaction) -> RequestKey:
+        """The matching key of any interaction, masked as this player masks (not cached)."""
+        request = interaction.request
+        return probe(request.method, request.url, request.body_bytes, request.headers, self._mask).key
+
     def _bucket_index(self) -> dict[tuple[str, str], _Bucket]:
         if self._buckets is None:
             buckets: dict[tuple[str, str], _Bucket] = {}

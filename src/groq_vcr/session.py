@@ -249,11 +249,11 @@ class CassetteSession:
         if self.options.record_mode != "all":
             return [*current, *recorded]
         # Re-recording: a new interaction replaces the loaded ones with the same request key.
-        new_keys = {_key_of(self.player, None, i) for i in recorded}
+        new_keys = {self.player.key_of(i) for i in recorded}
         kept = [
             old
             for index, old in enumerate(current)
-            if _key_of(self.player, index if current is loaded else None, old) not in new_keys
+            if (self.player.recorded_probe(index).key if current is loaded else self.player.key_of(old)) not in new_keys
         ]
         return [*kept, *recorded]
 
@@ -314,12 +314,3 @@ class CassetteSession:
         if self.options.on_close is not None:
             self.options.on_close(stats)
         return stats
-
-
-def _key_of(player: Player, index: int | None, interaction: Interaction) -> object:
-    if index is not None:
-        return player.recorded_probe(index).key
-    from groq_vcr.matchers import probe
-
-    request = interaction.request
-    return probe(request.method, request.url, request.body_bytes, request.headers, player._mask).key

@@ -53,7 +53,7 @@ from typing import Any
 
 import httpx
 
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "tools" / "bench-results.md"
@@ -291,7 +291,7 @@ class Files:
 
 
 def write_groq(path: Path, interactions: Sequence[Interaction]) -> None:
-    from groq_vcr import storage
+    from groq_vcr.cassette import _storage as storage
 
     path.write_text(storage.dumps(Cassette(interactions=list(interactions))), encoding="utf-8")
 
@@ -369,7 +369,8 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
             return VcrCassette.load(path=str(path))
 
     else:
-        from groq_vcr import cache, storage
+        from groq_vcr.cassette import _cache as cache
+        from groq_vcr.cassette import _storage as storage
 
         def load() -> object:
             cache.clear_cache(disk=False)
@@ -461,15 +462,15 @@ def replay_mock(workload: Sequence[tuple[Call, Interaction]]) -> float:
 
 def open_groq(path: Path) -> Any:
     """A groq-vcr session on ``path`` (this loads the cassette; callers time it apart)."""
-    from groq_vcr.session import CassetteSession
+    from groq_vcr.engine._session import CassetteSession
 
     return CassetteSession(path)
 
 
 def replay_groq(session: Any, calls: Sequence[Call]) -> tuple[float, Any]:
     """Seconds per request through groq-vcr; each pass starts from a fresh player (nothing played, no index)."""
-    from groq_vcr import transport
-    from groq_vcr.replay import Player
+    from groq_vcr.engine import _httpx as transport
+    from groq_vcr.engine._player import Player
 
     options = session.options
     session.player = Player(session.cassette.interactions, allow_repeats=options.allow_repeats, mask=options.mask)
@@ -642,9 +643,9 @@ def _sse_app(sent: list[float], events: int, gap: float) -> Any:
 def first_event_latency(runs: int, folder: Path) -> tuple[float, float, float]:
     """Median (live, recording) seconds from the server writing the first event to the caller reading it,
     and the stream's full length (what a drain-then-replay recorder would add)."""
-    from groq_vcr import transport
-    from groq_vcr.serving import run_in_thread
-    from groq_vcr.session import CassetteSession, SessionOptions
+    from groq_vcr.engine import _httpx as transport
+    from groq_vcr.engine._session import CassetteSession, SessionOptions
+    from groq_vcr.servers._serving import run_in_thread
 
     events, gap = 6, 0.05
     sent: list[float] = []

@@ -20,11 +20,12 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from groq_vcr import sse, storage
-    from groq_vcr.convert import load_v1
-    from groq_vcr.curl import parse_curl_text
+    from groq_vcr.cassette import _sse as sse
+    from groq_vcr.cassette import _storage as storage
+    from groq_vcr.cassette._vcrpy import load_v1
+    from groq_vcr.cli.record._curl import parse_curl_text
+    from groq_vcr.cli.record._request_spec import load_request_specs
     from groq_vcr.errors import CassetteFormatError, InputError
-    from groq_vcr.request_spec import load_request_specs
 
 _DIR = Path(tempfile.mkdtemp(prefix="groq-vcr-fuzz-"))
 
@@ -61,7 +62,7 @@ def _spec(suffix: str) -> Callable[[bytes], None]:
 
 def _sse(data: bytes) -> None:
     assert b"".join(sse.split_events(data)) == data
-    sse.parse(data)
+    sse.parse_stream(data)
     sse.reassemble(data)
 
 

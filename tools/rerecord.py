@@ -27,9 +27,9 @@ from typing import Any
 
 import yaml
 
-from groq_vcr import storage
-from groq_vcr.cassette import Cassette, Interaction
-from groq_vcr.request_spec import MISSING_FILE_PLACEHOLDER
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._model import Cassette, Interaction
+from groq_vcr.cli.record._request_spec import MISSING_FILE_PLACEHOLDER
 
 RESENT_HEADERS = ("content-type", "accept")
 PLACEHOLDER_MARK = MISSING_FILE_PLACEHOLDER.split("{path}")[0].encode()

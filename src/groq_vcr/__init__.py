@@ -1,29 +1,151 @@
-"""groq-vcr: record/replay cassette testing for code that calls Groq's OpenAI-compatible API."""
+"""groq-vcr: record/replay cassette testing for code that calls Groq's OpenAI-compatible API.
+
+This namespace is the public API (``__all__``), with two documented submodules: :mod:`groq_vcr.faults`
+(fault builders) and :mod:`groq_vcr.testing` (the local Groq-compatible server). Names are imported on first
+use, because pytest imports this package in every run through the plugin's entry point.
+"""
 
 from __future__ import annotations
 
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
-from groq_vcr.errors import (
-    CassetteFormatError,
-    GroqVcrError,
-    InputError,
-    NoMatchError,
-    SecretFoundError,
-)
-from groq_vcr.recording import use_cassette
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it
+_HOMES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "CassetteExpiredError",
+            "CassetteExpiredWarning",
+            "CassetteFormatError",
+            "GroqVcrError",
+            "InputError",
+            "NoMatchError",
+            "RateLimitExhaustedError",
+            "SecretFoundError",
+        ),
+        "groq_vcr.errors",
+    ),
+    **dict.fromkeys(
+        (
+            "Cassette",
+            "Interaction",
+            "Request",
+            "Response",
+            "SSEEvent",
+            "StreamSummary",
+            "find_cassette_files",
+            "load_cassette",
+            "parse_events",
+            "reassemble",
+            "save_cassette",
+        ),
+        "groq_vcr.cassette",
+    ),
+    **dict.fromkeys(("CassetteSession", "SessionStats", "use_cassette"), "groq_vcr.engine"),
+    **dict.fromkeys(("Finding", "RedactionRules", "Redactor"), "groq_vcr.redaction"),
+    **dict.fromkeys(
+        (
+            "CassetteDrift",
+            "Schema",
+            "SchemaChange",
+            "SchemaChecker",
+            "SchemaReport",
+            "assert_schema_matches",
+            "compare",
+            "compare_cassettes",
+            "schema_of",
+        ),
+        "groq_vcr.schema",
+    ),
+}
+
 __all__ = [
     "Cassette",
+    "CassetteDrift",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
     "CassetteFormatError",
+    "CassetteSession",
+    "Finding",
     "GroqVcrError",
     "InputError",
     "Interaction",
     "NoMatchError",
+    "RateLimitExhaustedError",
+    "RedactionRules",
+    "Redactor",
     "Request",
     "Response",
+    "SSEEvent",
+    "Schema",
+    "SchemaChange",
+    "SchemaChecker",
+    "SchemaReport",
     "SecretFoundError",
+    "SessionStats",
+    "StreamSummary",
     "__version__",
+    "assert_schema_matches",
+    "compare",
+    "compare_cassettes",
+    "find_cassette_files",
+    "load_cassette",
+    "parse_events",
+    "reassemble",
+    "save_cassette",
+    "schema_of",
     "use_cassette",
 ]
+
+if TYPE_CHECKING:
+    from groq_vcr.cassette import (
+        Cassette,
+        Interaction,
+        Request,
+        Response,
+        SSEEvent,
+        StreamSummary,
+        find_cassette_files,
+        load_cassette,
+        parse_events,
+        reassemble,
+        save_cassette,
+    )
+    from groq_vcr.engine import CassetteSession, SessionStats, use_cassette
+    from groq_vcr.errors import (
+        CassetteExpiredError,
+        CassetteExpiredWarning,
+        CassetteFormatError,
+        GroqVcrError,
+        InputError,
+        NoMatchError,
+        RateLimitExhaustedError,
+        SecretFoundError,
+    )
+    from groq_vcr.redaction import Finding, RedactionRules, Redactor
+    from groq_vcr.schema import (
+        CassetteDrift,
+        Schema,
+        SchemaChange,
+        SchemaChecker,
+        SchemaReport,
+        assert_schema_matches,
+        compare,
+        compare_cassettes,
+        schema_of,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'groq_vcr' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next access does not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -58,3 +58,15 @@ class NoMatchError(GroqVcrError):
 
 class InputError(GroqVcrError):
     """A curl command, request spec or response file given to the CLI is unusable."""
+
+
+class CassetteExpiredError(GroqVcrError):
+    """A cassette is older than its maximum age and the chosen action is ``fail``."""
+
+
+class RateLimitExhaustedError(GroqVcrError):
+    """Waiting out a rate limit would take longer than allowed, or the retries are used up."""
+
+
+class CassetteExpiredWarning(UserWarning):
+    """A cassette is older than its maximum age; it is replayed anyway (action ``warn``)."""

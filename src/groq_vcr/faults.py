@@ -25,14 +25,14 @@ against Groq: ``RateLimitError`` with Groq's body, ``APIConnectionError``, ``API
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from groq_vcr.durations import format_go_duration
+from groq_vcr._groq_api import error_json
+from groq_vcr.cassette import format_go_duration
 
 __all__ = [
     "FAULT_BUILDERS",
@@ -54,7 +54,6 @@ __all__ = [
     "disconnect_message",
     "drop_connection",
     "error_response",
-    "groq_error_body",
     "invalid_api_key",
     "rate_limited",
     "retry_after_headers",
@@ -70,11 +69,6 @@ itself); ``recorded`` replays both as recorded, so the SDKs really wait."""
 _DISCONNECTED = "Server disconnected without sending a response."
 _INCOMPLETE = "peer closed connection without sending complete message body (incomplete chunked read)"
 _RESET = "[Errno 104] Connection reset by peer"
-
-
-def groq_error_body(message: str, type_: str, code: str | None) -> dict[str, Any]:
-    """Groq's error body: ``{"error": {"message", "type", "code"}}``."""
-    return {"error": {"message": message, "type": type_, "code": code}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,7 +169,7 @@ class StreamError(Fault):
 
     def frame(self) -> bytes:
         """The ``event: error`` frame, as Groq sends it."""
-        data = json.dumps(groq_error_body(self.message, self.type, self.code), separators=(",", ":"))
+        data = error_json(self.message, self.type, self.code).decode("utf-8")
         return b"event: error\ndata: " + data.encode() + b"\n\n"
 
 
@@ -359,7 +353,7 @@ Selector = Any  # keyword arguments forwarded to Fault: path, method, interactio
 def _json_error(
     status: int, message: str, type_: str, code: str | None, headers: Mapping[str, str], **select: Selector
 ) -> ErrorResponse:
-    body = json.dumps(groq_error_body(message, type_, code), separators=(",", ":")).encode()
+    body = error_json(message, type_, code)
     all_headers = {"Content-Type": "application/json", **headers}
     return ErrorResponse(status=status, body=body, headers=tuple(all_headers.items()), **select)
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from groq_vcr.fake_groq import FakeGroqConfig, SchemaChange, make_fake_api_key, serve_fake_groq
+from groq_vcr.servers._fake_groq import FakeGroqConfig, ResponseChange, make_fake_api_key, serve_fake_groq
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -166,9 +166,9 @@ def test_drift_against_an_unchanged_server_reports_no_drift(tmp_path: Path) -> N
 
 
 def test_drift_against_a_changed_schema_fails_with_a_markdown_report(tmp_path: Path) -> None:
-    change = SchemaChange(remove=("usage.total_tokens",), add={"usage.cost": 0.5})
+    change = ResponseChange(remove=("usage.total_tokens",), add={"usage.cost": 0.5})
     summary = tmp_path / "summary.md"
-    with serve_fake_groq(FakeGroqConfig(schema_change=change)) as server:
+    with serve_fake_groq(FakeGroqConfig(response_change=change)) as server:
         env = script_env(
             GROQ_API_KEY=server.api_key, GROQ_VCR_BASE_URL=server.groq_base_url, GITHUB_STEP_SUMMARY=str(summary)
         )

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr import storage
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
-from groq_vcr.last_run import write_last_run
-from groq_vcr.session import SessionStats
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.engine._last_run import write_last_run
+from groq_vcr.engine._session import SessionStats
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 NOW = datetime.now(UTC)

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._storage import dumps, load_cassette
 from groq_vcr.cli import cli
-from groq_vcr.storage import dumps, load_cassette
 
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
 REDACTED_SEED = SEEDS / "000_f3df5dee32a3ef46.redacted.txt"

@@ -20,8 +20,8 @@ import groq
 import httpx
 import pytest
 
-from groq_vcr.fake_groq import FakeGroqServer, FakeReply, make_fake_api_key, serve_fake_groq
-from groq_vcr.sse import split_events
+from groq_vcr.cassette._sse import split_events
+from groq_vcr.servers._fake_groq import FakeGroqServer, FakeReply, make_fake_api_key, serve_fake_groq
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "cassettes" / "groq_chat_stream.yaml"
@@ -47,7 +47,7 @@ REFERENCE_BODY = json.dumps(
 
 
 def _reference_stream() -> bytes:
-    from groq_vcr import storage
+    from groq_vcr.cassette import _storage as storage
 
     return storage.load_cassette(REFERENCE).interactions[0].response.body_bytes
 
@@ -366,7 +366,7 @@ def test_proxy_records_curl_and_a_streaming_sdk_call_then_pytest_replays_them(
     assert "gsk_" not in text.replace("gsk_REDACTED", "")
     assert not KEY_PATTERN.search(text)
     assert fake_groq.api_key not in text
-    from groq_vcr import storage
+    from groq_vcr.cassette import _storage as storage
 
     recorded = storage.load_cassette(cassette).interactions
     assert [i.request.url for i in recorded] == [f"{fake_groq.base_url}/openai/v1/chat/completions"] * 2
@@ -416,7 +416,7 @@ def test_proxy_passes_each_event_on_before_the_upstream_sends_the_next(
         code, _ = proxy.stop()
     assert code == 0
     assert "data: [DONE]" in rest
-    from groq_vcr import storage
+    from groq_vcr.cassette import _storage as storage
 
     recorded = storage.load_cassette(cassette).interactions
     assert len(recorded) == 1
@@ -439,7 +439,7 @@ def test_proxy_new_episodes_answers_known_requests_from_the_cassette(fake_groq: 
     assert json.loads(models.stdout)["object"] == "list"
     assert fake_groq.config.count("/chat/completions") == 1
     assert fake_groq.config.count("/models") == 1
-    from groq_vcr import storage
+    from groq_vcr.cassette import _storage as storage
 
     assert [i.request.url.rsplit("/", 1)[1] for i in storage.load_cassette(cassette).interactions] == [
         "completions",
@@ -480,7 +480,7 @@ def test_proxy_passes_gzip_through_stores_it_decompressed_and_stops_on_sigterm(
     live_cookie = raw.headers["set-cookie"].split(";")[0]
     assert raw.parse().choices[0].message.content
     assert code == 0, stderr
-    from groq_vcr import storage
+    from groq_vcr.cassette import _storage as storage
 
     recorded = storage.load_cassette(cassette).interactions[0]
     assert recorded.response.uncompressed
@@ -494,8 +494,8 @@ def test_proxy_passes_gzip_through_stores_it_decompressed_and_stops_on_sigterm(
 
 
 def test_serve_rebases_each_path_onto_its_recorded_origin_and_sends_binary_bodies_as_bytes(tmp_path: Path) -> None:
-    from groq_vcr import storage
-    from groq_vcr.cassette import Cassette, Interaction, Request, Response
+    from groq_vcr.cassette import _storage as storage
+    from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 
     wav = b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\xff\xfe"
     models = '{"object":"list","data":[]}'

@@ -18,16 +18,16 @@ import httpx
 import openai
 import pytest
 
-from groq_vcr.fake_groq import (
+from groq_vcr.servers._fake_groq import (
     FakeGroqConfig,
     FakeGroqServer,
     FakeReply,
-    SchemaChange,
+    ResponseChange,
     create_app,
     make_fake_api_key,
     serve_fake_groq,
 )
-from groq_vcr.serving import run_in_thread
+from groq_vcr.servers._serving import run_in_thread
 
 CHAT = "/openai/v1/chat/completions"
 USER_HI = [{"role": "user", "content": "Say hi in Portuguese"}]
@@ -549,8 +549,8 @@ def test_event_delay_spaces_out_events(fake_groq: FakeGroqServer) -> None:
     assert min(gaps) >= 0.02
 
 
-def test_schema_change_applies_to_json_and_stream_chunks(fake_groq: FakeGroqServer) -> None:
-    fake_groq.config.schema_change = SchemaChange(
+def test_response_change_applies_to_json_and_stream_chunks(fake_groq: FakeGroqServer) -> None:
+    fake_groq.config.response_change = ResponseChange(
         add={"x_groq.region": "dls"}, remove=["system_fingerprint"], retype={"usage.total_tokens": "18"}
     )
     whole = raw_post(fake_groq, "/chat/completions", {"model": "llama-3.1-8b-instant", "messages": USER_HI}).json()
@@ -569,9 +569,9 @@ def test_schema_change_applies_to_json_and_stream_chunks(fake_groq: FakeGroqServ
     assert chunks[-1]["usage"]["total_tokens"] == "18"
 
 
-def test_schema_change_per_reply_and_wildcards(fake_groq: FakeGroqServer) -> None:
-    change = SchemaChange(remove=["choices.*.logprobs"], add={"choices.*.message.annotations": []})
-    fake_groq.config.enqueue("/chat/completions", FakeReply(schema_change=change))
+def test_response_change_per_reply_and_wildcards(fake_groq: FakeGroqServer) -> None:
+    change = ResponseChange(remove=["choices.*.logprobs"], add={"choices.*.message.annotations": []})
+    fake_groq.config.enqueue("/chat/completions", FakeReply(response_change=change))
     changed = raw_post(fake_groq, "/chat/completions", {"model": "llama-3.1-8b-instant", "messages": USER_HI}).json()
     normal = raw_post(fake_groq, "/chat/completions", {"model": "llama-3.1-8b-instant", "messages": USER_HI}).json()
     assert "logprobs" not in changed["choices"][0]

@@ -9,10 +9,10 @@ from pathlib import Path
 import groq
 import httpx
 
-from groq_vcr import storage
-from groq_vcr.fake_groq import FakeGroqConfig, FakeReply, serve_fake_groq
-from groq_vcr.session import CassetteSession, SessionOptions
-from groq_vcr.transport import activate
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.engine._httpx import activate
+from groq_vcr.engine._session import CassetteSession, SessionOptions
+from groq_vcr.servers._fake_groq import FakeGroqConfig, FakeReply, serve_fake_groq
 
 PATH = "/openai/v1/chat/completions"
 

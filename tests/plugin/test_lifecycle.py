@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from groq_vcr import storage
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._age import recorded_at
 from groq_vcr.cli import cli
-from groq_vcr.expiry import recorded_at
-from groq_vcr.fake_groq import FakeGroqServer, SchemaChange, make_fake_api_key, serve_fake_groq
+from groq_vcr.servers._fake_groq import FakeGroqServer, ResponseChange, make_fake_api_key, serve_fake_groq
 
 INNER = r"""
 import os
@@ -56,7 +56,7 @@ def test_long_lived():
 # The outer run turns warnings into errors; the inner project shows them, as a default pytest project does.
 INI = (
     "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
-    "filterwarnings =\n    default::groq_vcr.expiry.CassetteExpiredWarning\n"
+    "filterwarnings =\n    default::groq_vcr.CassetteExpiredWarning\n"
 )
 OLD_DATE = "Mon, 01 Jan 2024 10:00:00 GMT"
 
@@ -73,7 +73,7 @@ def server() -> Iterator[FakeGroqServer]:
 
 @pytest.fixture
 def inner(pytester: pytest.Pytester, server: FakeGroqServer, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    server.config.schema_change = None
+    server.config.response_change = None
     pytester.makepyfile(test_inner=INNER)
     pytester.makeini(INI)
     monkeypatch.setenv("FAKE_GROQ_BASE", server.base_url)
@@ -247,7 +247,7 @@ def test_verify_reports_schema_drift_and_never_rewrites(
     )
     assert server.config.count("/chat/completions") == sent + 3  # nothing was replayed
 
-    server.config.schema_change = SchemaChange(remove=["usage.total_tokens"], add={"usage.cached_tokens": 0})
+    server.config.response_change = ResponseChange(remove=["usage.total_tokens"], add={"usage.cached_tokens": 0})
     result = _run(inner, "--groq-vcr-verify", "-k", "one or two")
     result.assert_outcomes(passed=2, errors=2)  # drift is reported when each test's cassette closes
     result.stdout.fnmatch_lines(
@@ -268,7 +268,7 @@ def test_verify_reports_schema_drift_and_never_rewrites(
 
 def test_verify_strict_fails_on_added_fields(inner: pytest.Pytester, server: FakeGroqServer) -> None:
     _record(inner, "test_one")
-    server.config.schema_change = SchemaChange(add={"usage.cached_tokens": 0})
+    server.config.response_change = ResponseChange(add={"usage.cached_tokens": 0})
     _run(inner, "--groq-vcr-verify", "-k", "test_one").assert_outcomes(passed=1)
     inner.makeini(INI + "groq_schema_strict = true\n")
     result = _run(inner, "--groq-vcr-verify", "-k", "test_one")
@@ -421,7 +421,7 @@ def test_failing_test_leaves_its_existing_cassette_untouched(
 def test_schema_assertions_fixture_and_ini_come_with_the_plugin(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_schemas="""
-from groq_vcr.schema import schema_of_json
+from groq_vcr.schema._schema import schema_of_json
 
 def test_compare():
     assert schema_of_json({"usage": {"total_tokens": 1}}) == schema_of_json({"usage": {"total_tokens": "1"}})

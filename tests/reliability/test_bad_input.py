@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr import sse, storage
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
-from groq_vcr.convert import load_v1
-from groq_vcr.curl import parse_curl_text
+from groq_vcr.cassette import _sse as sse
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._vcrpy import load_v1
+from groq_vcr.cli.record._curl import parse_curl_text
+from groq_vcr.cli.record._request_spec import load_request_specs
 from groq_vcr.errors import CassetteFormatError, InputError
-from groq_vcr.fake_groq import FakeGroqServer, serve_fake_groq
-from groq_vcr.request_spec import load_request_specs
+from groq_vcr.servers._fake_groq import FakeGroqServer, serve_fake_groq
 
 DEEP = 100_000  # far past the depth at which libyaml's recursive composer overflows the C stack
 VALID = (
@@ -150,7 +151,7 @@ def test_sse_without_done_is_reported_not_terminated() -> None:
 
 def test_sse_half_an_event_is_dropped_as_the_sdks_do_and_flagged() -> None:
     body = CHUNK % "Hel" + CHUNK % "lo" + 'data: {"choices":[{"delta":{"content":"!'
-    parsed = sse.parse(body)
+    parsed = sse.parse_stream(body)
     assert len(parsed.events) == 2
     assert parsed.incomplete is not None
     summary = sse.reassemble(body)

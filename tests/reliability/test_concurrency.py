@@ -20,17 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr import storage
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
-from groq_vcr.fake_groq import FakeGroqServer, serve_fake_groq
-from groq_vcr.session import CassetteSession, SessionOptions
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.engine._session import CassetteSession, SessionOptions
+from groq_vcr.servers._fake_groq import FakeGroqServer, serve_fake_groq
 
 RECORDER = textwrap.dedent(
     """
     import os, sys, time
     import httpx
-    from groq_vcr.session import CassetteSession, SessionOptions
-    from groq_vcr.transport import activate
+    from groq_vcr.engine._session import CassetteSession, SessionOptions
+    from groq_vcr.engine._httpx import activate
 
     path, base, key, name, barrier = sys.argv[1:6]
     session = CassetteSession(path, SessionOptions(record_mode="new_episodes"))
@@ -148,8 +148,8 @@ def test_rerecording_replaces_only_its_own_requests_when_another_writer_saved_me
 SAVER = textwrap.dedent(
     """
     import sys
-    from groq_vcr import storage
-    from groq_vcr.cassette import Cassette, Interaction, Request, Response
+    from groq_vcr.cassette import _storage as storage
+    from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 
     path = sys.argv[1]
     big = "x" * 200_000

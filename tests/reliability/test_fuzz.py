@@ -18,12 +18,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groq_vcr import sse, storage
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
-from groq_vcr.convert import load_v1
-from groq_vcr.curl import parse_curl_text
+from groq_vcr.cassette import _sse as sse
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._vcrpy import load_v1
+from groq_vcr.cli.record._curl import parse_curl_text
+from groq_vcr.cli.record._request_spec import load_request_specs
 from groq_vcr.errors import CassetteFormatError, InputError
-from groq_vcr.request_spec import load_request_specs
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRATCH = Path(tempfile.mkdtemp(prefix="groq-vcr-fuzz-"))
@@ -193,11 +194,11 @@ sse_bodies = st.one_of(st.binary(max_size=400), st.lists(sse_pieces, max_size=30
 def test_sse_parsing_never_raises_and_replays_every_byte(body: bytes) -> None:
     chunks = sse.split_events(body)
     assert b"".join(chunks) == body
-    parsed = sse.parse(body)
+    parsed = sse.parse_stream(body)
     summary = sse.reassemble(body)
     assert summary.incomplete == (parsed.incomplete is not None)
     # Fed event by event (as replay does), the events are those of the whole body.
-    assert sse.parse(b"".join(chunks)).events == parsed.events
+    assert sse.parse_stream(b"".join(chunks)).events == parsed.events
 
 
 ATHERIS_RUNS = 6000

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr import cache
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.cassette import _cache as cache
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.errors import CassetteFormatError
 
 

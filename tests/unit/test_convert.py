@@ -10,10 +10,10 @@ from vcr.request import Request as VcrRequest
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import yamlserializer
 
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
-from groq_vcr.convert import dump_v1, load_v1, v1_to_v2, v2_to_v1
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._storage import dumps, load_cassette
+from groq_vcr.cassette._vcrpy import dump_v1, load_v1, v1_to_v2, v2_to_v1
 from groq_vcr.errors import CassetteFormatError
-from groq_vcr.storage import dumps, load_cassette
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groq_vcr.durations import format_go_duration, parse_go_duration
+from groq_vcr.cassette._durations import format_go_duration, parse_go_duration
 
 
 @pytest.mark.parametrize(

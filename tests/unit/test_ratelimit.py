@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from groq_vcr.ratelimit import (
+from groq_vcr.cli.record._pacing import (
     Pacer,
     RateLimitExhaustedError,
     RateLimitState,

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groq_vcr import storage
-from groq_vcr.cassette import Body, Cassette, Interaction, Request, Response
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._model import Body, Cassette, Interaction, Request, Response
 from groq_vcr.errors import GroqVcrError, SecretFoundError
-from groq_vcr.redact import (
+from groq_vcr.redaction._redact import (
     GROQ_KEY_PLACEHOLDER,
     PLACEHOLDER,
     RedactionRules,

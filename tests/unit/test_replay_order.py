@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from groq_vcr.cassette import Interaction, Request, Response
-from groq_vcr.matchers import Probe, probe
-from groq_vcr.replay import Player
+from groq_vcr.cassette._identity import Probe, probe
+from groq_vcr.cassette._model import Interaction, Request, Response
+from groq_vcr.engine._player import Player
 
 URL = "https://api.groq.com/openai/v1/chat/completions"
 A = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}]}).encode()

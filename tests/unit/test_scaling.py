@@ -17,11 +17,15 @@ from typing import Any
 import httpx
 import pytest
 
-from groq_vcr import cache, matchers, replay, storage, transport
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
-from groq_vcr.matchers import probe
-from groq_vcr.replay import Player
-from groq_vcr.session import CassetteSession
+from groq_vcr.cassette import _cache as cache
+from groq_vcr.cassette import _identity as matchers
+from groq_vcr.cassette import _storage as storage
+from groq_vcr.cassette._identity import probe
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.engine import _httpx as transport
+from groq_vcr.engine import _mismatch as mismatch
+from groq_vcr.engine._player import Player
+from groq_vcr.engine._session import CassetteSession
 
 URL = "https://api.groq.com/openai/v1/chat/completions"
 
@@ -65,12 +69,12 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, Counter]:
     """Counters on the expensive matching steps: canonicalising a body, scoring a candidate, explaining a miss."""
     counters = {
         "canonical_body": Counter(matchers.canonical_body),
-        "similarity": Counter(replay.similarity),
-        "explain_difference": Counter(replay.explain_difference),
+        "similarity": Counter(mismatch.similarity),
+        "explain_difference": Counter(mismatch.explain_difference),
     }
     monkeypatch.setattr(matchers, "canonical_body", counters["canonical_body"])
-    monkeypatch.setattr(replay, "similarity", counters["similarity"])
-    monkeypatch.setattr(replay, "explain_difference", counters["explain_difference"])
+    monkeypatch.setattr(mismatch, "similarity", counters["similarity"])
+    monkeypatch.setattr(mismatch, "explain_difference", counters["explain_difference"])
     return counters
 
 
@@ -121,7 +125,7 @@ def test_a_miss_runs_one_closest_search(counted: dict[str, Counter]) -> None:
     missing = probe("POST", URL, _body(999), None)
     assert player.play(missing) is None
     assert player.stats.closest_searches == 0  # play() itself never scans
-    assert player.closest(missing) is not None
+    assert mismatch.closest(player, missing) is not None
     assert player.stats.closest_searches == 1
     assert counted["similarity"].calls == 50
 
@@ -192,7 +196,8 @@ def peak():
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
-from groq_vcr import cache, storage
+from groq_vcr.cassette import _cache as cache
+from groq_vcr.cassette import _storage as storage
 gc.collect()
 baseline = peak()
 if sys.argv[2] == "cached":

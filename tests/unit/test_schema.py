@@ -13,10 +13,10 @@ import pytest
 from groq.types.audio import Translation
 from groq.types.chat import ChatCompletion, ChatCompletionChunk
 
-from groq_vcr import sse
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.cassette import _sse as sse
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.schema import (
+from groq_vcr.schema._schema import (
     Schema,
     SchemaReport,
     compare,

@@ -13,8 +13,9 @@ import yaml
 from groq.types.chat import ChatCompletion
 
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.schema import schema_of_json, schema_of_sse
-from groq_vcr.schema_assert import SchemaChecker, SchemaDriftError, assert_schema_matches, pytest_assertrepr_compare
+from groq_vcr.pytest_plugin._plugin import pytest_assertrepr_compare
+from groq_vcr.schema._assert import SchemaChecker, SchemaDriftError, assert_schema_matches
+from groq_vcr.schema._schema import schema_of_json, schema_of_sse
 
 DATA = Path(__file__).parent.parent / "data" / "responses"
 CHAT = json.loads((DATA / "chat_gpt_oss_reasoning.json").read_text())
@@ -142,7 +143,7 @@ import json
 from pathlib import Path
 
 import pytest
-from groq_vcr.schema_assert import groq_schema  # the plugin registers it; imported here to test it alone
+from groq_vcr.pytest_plugin._fixtures import groq_schema  # the plugin registers it; imported here to test it alone
 
 RESPONSE = json.loads(Path("response.json").read_text())
 
@@ -164,12 +165,12 @@ class TestNamed:
 
 
 def test_schemas_equal():
-    from groq_vcr.schema import schema_of_json
+    from groq_vcr.schema._schema import schema_of_json
     assert schema_of_json(RESPONSE) == schema_of_json(dict(RESPONSE, extra=1))
 """
 
 INNER_CONFTEST = """
-from groq_vcr.schema_assert import pytest_assertrepr_compare as _explain
+from groq_vcr.pytest_plugin._plugin import pytest_assertrepr_compare as _explain
 
 
 def pytest_assertrepr_compare(config, op, left, right):

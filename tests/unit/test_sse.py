@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openai._streaming import SSEDecoder as OpenAIDecoder
 
-from groq_vcr import sse
+from groq_vcr.cassette import _sse as sse
 
 DATA = Path(__file__).parent.parent / "data" / "responses"
 STREAM = (DATA / "chat_stream.sse").read_bytes()
@@ -70,7 +70,7 @@ def test_split_events_on_the_reference_stream() -> None:
 def test_parse_fields_comments_and_incomplete_tail(
     body: bytes, events: list[sse.SSEEvent], incomplete: sse.SSEEvent | None
 ) -> None:
-    parsed = sse.parse(body)
+    parsed = sse.parse_stream(body)
     assert parsed.events == events
     assert parsed.incomplete == incomplete
     # Exactly what the SDKs dispatch (they drop the incomplete tail silently).

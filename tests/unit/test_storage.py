@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.cassette import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._storage import (
+    dumps,
+    find_cassette_files,
+    load_cassette,
+    loads,
+    read_text,
+    save_cassette,
+    write_atomic,
+)
 from groq_vcr.errors import CassetteFormatError, SecretFoundError
-from groq_vcr.storage import dumps, find_cassette_files, load_cassette, loads, read_text, save_cassette, write_atomic
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 

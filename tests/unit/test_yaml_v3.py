@@ -10,10 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groq_vcr import yaml_v3
-from groq_vcr.cassette import Cassette, Interaction, Request, Response, body_text_or_bytes
-from groq_vcr.errors import CassetteFormatError
-from groq_vcr.yaml_v3 import (
+from groq_vcr.cassette import _yaml as yaml_v3
+from groq_vcr.cassette._model import Cassette, Interaction, Request, Response, body_text_or_bytes
+from groq_vcr.cassette._yaml import (
     Fields,
     dump_cassette,
     dump_document,
@@ -21,6 +20,7 @@ from groq_vcr.yaml_v3 import (
     natural_sort_key,
     validate_cassette_text,
 )
+from groq_vcr.errors import CassetteFormatError
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 

@@ -18,17 +18,17 @@ from groq_vcr.errors import GroqVcrError
 
 # command name -> "module:attribute" (relative to groq_vcr.cli); one line per command.
 COMMANDS: dict[str, str] = {
-    "demo": "demo:demo",
-    "diff": "diff:diff",
-    "scan": "scan:scan",
-    "redact": "redact:redact",
-    "serve": "serve:serve",
-    "proxy": "proxy:proxy",
-    "record": "record:record",
-    "show": "show:show",
-    "fmt": "fmt:fmt_command",
-    "check": "check:check_command",
-    "convert": "convert:convert_command",
+    "demo": "demo._command:demo",
+    "diff": "_diff:diff",
+    "scan": "_scan:scan",
+    "redact": "_redact:redact",
+    "serve": "_serve:serve",
+    "proxy": "_proxy:proxy",
+    "record": "record._command:record",
+    "show": "_show:show",
+    "fmt": "_fmt:fmt_command",
+    "check": "_check:check_command",
+    "convert": "_convert:convert_command",
 }
 
 EXIT_OK = 0

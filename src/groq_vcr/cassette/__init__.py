@@ -1,0 +1,92 @@
+"""The cassette layer: the go-vcr v2 model, its YAML (byte-exact), files on disk, and what a recorded body holds.
+
+Everything above this layer (redaction, schema, engine, servers, CLI) reaches cassettes through these names.
+"""
+
+from groq_vcr.cassette._age import CassetteAge, cassette_age, format_age, recorded_at
+from groq_vcr.cassette._cache import cached_load, clear_cache
+from groq_vcr.cassette._durations import format_go_duration, parse_go_duration
+from groq_vcr.cassette._identity import (
+    Masker,
+    Probe,
+    RequestKey,
+    body_digest,
+    canonical_body,
+    mask_secrets,
+    normalise_url,
+    probe,
+)
+from groq_vcr.cassette._model import (
+    Body,
+    Cassette,
+    Headers,
+    Interaction,
+    Request,
+    Response,
+    body_text_or_bytes,
+    canonical_header_name,
+    first_header,
+)
+from groq_vcr.cassette._sse import SSEEvent, StreamSummary, parse_events, parse_stream, reassemble, split_events
+from groq_vcr.cassette._storage import (
+    CASSETTE_SUFFIXES,
+    dumps,
+    file_stamp,
+    find_cassette_files,
+    load_cassette,
+    loads,
+    read_text,
+    save_cassette,
+    update_cassette,
+    write_atomic,
+)
+from groq_vcr.cassette._vcrpy import dump_v1, load_v1
+from groq_vcr.cassette._yaml import nesting_error, validate_cassette_text
+
+__all__ = [
+    "CASSETTE_SUFFIXES",
+    "Body",
+    "Cassette",
+    "CassetteAge",
+    "Headers",
+    "Interaction",
+    "Masker",
+    "Probe",
+    "Request",
+    "RequestKey",
+    "Response",
+    "SSEEvent",
+    "StreamSummary",
+    "body_digest",
+    "body_text_or_bytes",
+    "cached_load",
+    "canonical_body",
+    "canonical_header_name",
+    "cassette_age",
+    "clear_cache",
+    "dump_v1",
+    "dumps",
+    "file_stamp",
+    "find_cassette_files",
+    "first_header",
+    "format_age",
+    "format_go_duration",
+    "load_cassette",
+    "load_v1",
+    "loads",
+    "mask_secrets",
+    "nesting_error",
+    "normalise_url",
+    "parse_events",
+    "parse_go_duration",
+    "parse_stream",
+    "probe",
+    "read_text",
+    "reassemble",
+    "recorded_at",
+    "save_cassette",
+    "split_events",
+    "update_cassette",
+    "validate_cassette_text",
+    "write_atomic",
+]

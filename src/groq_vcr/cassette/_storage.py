@@ -1,0 +1,257 @@
+"""Cassette files on disk: load with file/line errors, save atomically, never clobber what we cannot read.
+
+Saving writes a temporary file next to the cassette, fsyncs it and renames it over the old one, so a crash
+or an error mid-save leaves the previous cassette intact. Writers of the same cassette (pytest-xdist workers)
+are serialised with ``filelock`` on ``<cassette>.lock``. On Unix that lock file stays after release (removing it
+would let two writers hold "the" lock at once); it is empty and harmless, and every cassette folder walk skips it.
+Add ``*.lock`` to ``.gitignore``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from filelock import FileLock
+
+from groq_vcr.cassette._model import Cassette
+from groq_vcr.cassette._yaml import dump_cassette, load_cassette_stream, load_cassette_text
+from groq_vcr.errors import CassetteFormatError
+
+__all__ = [
+    "CASSETTE_SUFFIXES",
+    "dumps",
+    "file_stamp",
+    "find_cassette_files",
+    "load_cassette",
+    "loads",
+    "read_text",
+    "save_cassette",
+    "update_cassette",
+    "write_atomic",
+]
+
+CASSETTE_SUFFIXES = (".yaml", ".yml")
+
+# path -> (mtime_ns, size) of files we read or wrote as valid cassettes: saving over them needs no re-parse.
+_KNOWN_GOOD: dict[str, tuple[int, int]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """``(mtime_ns, size)`` of a file, or None when it does not exist: tells whether it changed since read."""
+    return _stamp(Path(path))
+
+
+def loads(text: str, path: str | os.PathLike[str] | None = None) -> Cassette:
+    """Parse cassette text; errors name ``path`` (when given) and the line/column of the problem."""
+    try:
+        return load_cassette_text(text)
+    except CassetteFormatError as exc:
+        raise exc.with_path(Path(path)) if path is not None else exc from None
+
+
+def dumps(cassette: Cassette) -> str:
+    """The exact text go-vcr writes for ``cassette``."""
+    return dump_cassette(cassette)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A cassette file's text, or :class:`CassetteFormatError` naming the file when it cannot be read."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise CassetteFormatError("the file does not exist", path=p) from None
+    except OSError as exc:
+        raise CassetteFormatError(f"the file cannot be read: {exc.strerror or exc}", path=p) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteFormatError(
+            f"the file is not UTF-8 text (byte {exc.start} is {data[exc.start]:#04x}); cassettes are UTF-8 YAML",
+            path=p,
+        ) from None
+
+
+def load_cassette(path: str | os.PathLike[str]) -> Cassette:
+    """Load a cassette file.
+
+    Raises :class:`CassetteFormatError` naming the file (and the line/column when known) when it is missing,
+    unreadable, not YAML, or not a go-vcr version 2 cassette. The file is parsed as it is read, in chunks: its
+    text is never held in memory next to the cassette (it is read whole only to report a problem).
+    """
+    p = Path(path)
+    before = _stamp(p)
+    try:
+        handle = open(p, "rb")  # noqa: SIM115 - closed below; read_text reports why it cannot be opened
+    except OSError:
+        read_text(p)  # raises CassetteFormatError naming the file
+        raise
+    with handle:
+        try:
+            cassette = load_cassette_stream(handle, lambda: read_text(p))
+        except CassetteFormatError as exc:
+            raise exc if exc.path is not None else exc.with_path(p) from None
+    if before is not None and before == _stamp(p):
+        _KNOWN_GOOD[str(p.resolve())] = before
+    return cassette
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, fsync and rename.
+
+    The parent folders are created. A new file gets the usual permissions (0666 minus the umask); an existing
+    file keeps its mode. If anything fails, the previous file is untouched and the temporary file is removed.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    data = text.encode("utf-8")
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, os.stat(p).st_mode & 0o7777)
+        os.replace(tmp, p)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable; not possible on every platform
+        dir_fd = os.open(p.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def save_cassette(
+    path: str | os.PathLike[str],
+    cassette: Cassette,
+    *,
+    check_text: Callable[[str], None] | None = None,
+    replace_invalid: bool = False,
+) -> None:
+    """Write ``cassette`` to ``path`` in go-vcr's exact layout, atomically.
+
+    ``check_text`` is called with the exact text about to be written (e.g. the secret scanner); if it raises,
+    nothing is written and its exception propagates. An existing file that is not a valid cassette is not
+    overwritten (:class:`CassetteFormatError`) unless ``replace_invalid`` is true. Concurrent savers of the
+    same path are serialised by a lock file ``<path>.lock`` (left in place; see the module docstring).
+    """
+    p = Path(path)
+    text = dumps(cassette)
+    if check_text is not None:
+        check_text(text)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(p) + ".lock"):
+        if not replace_invalid:
+            _refuse_invalid(p)
+        write_atomic(p, text)
+        stamp = _stamp(p)
+        if stamp is not None:
+            _KNOWN_GOOD[str(p.resolve())] = stamp
+
+
+def update_cassette(
+    path: str | os.PathLike[str],
+    update: Callable[[Cassette | None], Cassette],
+    *,
+    known: tuple[tuple[int, int] | None, Cassette] | None = None,
+    check_text: Callable[[str], None] | None = None,
+) -> Cassette:
+    """Read-modify-write a cassette under its lock: concurrent writers each add to what the others wrote.
+
+    With the lock held, the file is read as it is now (None when it is missing or empty) and ``update`` turns
+    that into the cassette to write, which is then written atomically. ``known`` is ``(stamp, cassette)`` of a
+    copy the caller loaded earlier (stamp from :func:`file_stamp`): when the file has not changed since, that
+    copy is passed instead of parsing the file again. A file that is not a valid cassette is never overwritten:
+    :class:`CassetteFormatError` names it and the problem, and nothing is written. ``check_text`` is called with
+    the exact text about to be written (the secret scanner); if it raises, nothing is written.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(p) + ".lock"):
+        stamp = _stamp(p)
+        current: Cassette | None = None
+        if stamp is not None and stamp[1] > 0:
+            if known is not None and known[0] == stamp:
+                current = known[1]
+            else:
+                try:
+                    current = loads(read_text(p), p)
+                except CassetteFormatError as exc:
+                    raise _refusal(p, exc) from None
+        cassette = update(current)
+        text = dumps(cassette)
+        if check_text is not None:
+            check_text(text)
+        write_atomic(p, text)
+        written = _stamp(p)
+        if written is not None:
+            _KNOWN_GOOD[str(p.resolve())] = written
+    return cassette
+
+
+def _refusal(path: Path, exc: CassetteFormatError) -> CassetteFormatError:
+    where = f" (line {exc.line})" if exc.line is not None else ""
+    return CassetteFormatError(
+        f"refusing to overwrite this file: it is not a valid cassette{where}: {exc.problem}. "
+        "Fix it, delete it, or re-record with --record-mode=rewrite to replace it",
+        path=path,
+    )
+
+
+def _refuse_invalid(path: Path) -> None:
+    stamp = _stamp(path)
+    if stamp is None or _KNOWN_GOOD.get(str(path.resolve())) == stamp:
+        return
+    try:
+        loads(read_text(path), path)
+    except CassetteFormatError as exc:
+        raise _refusal(path, exc) from None
+    _KNOWN_GOOD[str(path.resolve())] = stamp
+
+
+def find_cassette_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The cassette files named by ``paths``: files as given, folders searched recursively for ``*.yaml``/``*.yml``.
+
+    Hidden files and folders (our temporary files start with a dot) and lock files are skipped; the result is
+    sorted per argument and free of duplicates. Raises ``FileNotFoundError`` for a path that does not exist.
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            candidates = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix in CASSETTE_SUFFIXES
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+        elif p.exists():
+            candidates = [p]
+        else:
+            raise FileNotFoundError(f"{p}: no such file or folder")
+        for f in candidates:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(f)
+    return found

@@ -1,0 +1,317 @@
+"""``groq-vcr record``: record curl commands or request spec files into a cassette, outside pytest."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from groq_vcr.cassette import Cassette, Interaction, format_go_duration
+from groq_vcr.cli import EXIT_USAGE
+from groq_vcr.cli.record._curl import parse_curl_text
+from groq_vcr.cli.record._pacing import Pacer, RetryPolicy
+from groq_vcr.cli.record._request_spec import RequestSpec, load_request_specs
+from groq_vcr.cli.record._sender import (
+    CallResult,
+    SpecRecorder,
+    env_api_key,
+    import_interaction,
+    read_pasted_responses,
+    read_text_file,
+)
+from groq_vcr.errors import CassetteFormatError, GroqVcrError, InputError, RateLimitExhaustedError, SecretFoundError
+from groq_vcr.redaction import Redactor
+
+_HINTS: list[tuple[type[GroqVcrError], str]] = [
+    (InputError, "nothing was sent or written; fix the input (see: groq-vcr record --help)"),
+    (CassetteFormatError, "the existing cassette was left unchanged; fix it (groq-vcr check) or choose another -o"),
+    (SecretFoundError, "nothing was written; add a redaction rule under [tool.groq-vcr.redact] in pyproject.toml"),
+    (RateLimitExhaustedError, "raise --max-wait / --max-retries, or run again when the limit has reset"),
+    (GroqVcrError, "check the URL, --base-url and the network, then run again"),
+]
+
+
+def fail(message: str, hint: str) -> NoReturn:
+    """Print ``error: message`` and ``hint: hint`` on stderr and exit 2."""
+    click.echo(f"error: {message}", err=True)
+    click.echo(f"hint: {hint}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
+def hint_for(exc: GroqVcrError) -> str:
+    """The hint line shown under an error of this kind."""
+    return next(hint for kind, hint in _HINTS if isinstance(exc, kind))
+
+
+def collect_specs(
+    curl_commands: tuple[str, ...], curl_files: tuple[str, ...], request_files: tuple[str, ...]
+) -> list[RequestSpec]:
+    """Every request named on the command line, in the order --curl, --curl-file, --request."""
+    specs: list[RequestSpec] = []
+    for index, command in enumerate(curl_commands, start=1):
+        specs.extend(parse_curl_text(command, origin=f"--curl #{index}" if len(curl_commands) > 1 else "--curl"))
+    for name in curl_files:
+        text, origin = read_text_file(name, "curl file")
+        specs.extend(parse_curl_text(text, origin=origin))
+    for name in request_files:
+        specs.extend(load_request_specs(name))
+    return specs
+
+
+def imported_interactions(specs: list[RequestSpec], response_files: tuple[str, ...]) -> list[Interaction]:
+    """Pair ``specs`` with the responses pasted in ``response_files`` (in order), sending nothing."""
+    pasted = []
+    for name in response_files:
+        text, origin = read_text_file(name, "response file")
+        pasted.extend(read_pasted_responses(text, origin=origin))
+    if len(pasted) != len(specs):
+        found = ", ".join(p.source for p in pasted)
+        raise InputError(
+            f"{len(specs)} request(s) but {len(pasted)} pasted response(s) ({found}); "
+            "give one response per request, in the same order"
+        )
+    return [import_interaction(spec, response) for spec, response in zip(specs, pasted, strict=True)]
+
+
+def _load_existing(path: Path) -> Cassette:
+    from groq_vcr.cassette import load_cassette
+
+    if not path.exists():
+        return Cassette()
+    return load_cassette(path)
+
+
+def _save(path: Path, cassette: Cassette, redactor: Redactor) -> Cassette:
+    from groq_vcr.cassette import save_cassette
+
+    redacted = redactor.redact_cassette(cassette)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_cassette(path, redacted, check_text=redactor.assert_clean)
+    return redacted
+
+
+def _describe(redactor: Redactor, index: int, interaction: Interaction) -> str:
+    request, response = interaction.request, interaction.response
+    return (
+        f"#{index} {request.method} {redactor.redact_url(request.url)} -> {response.status} "
+        f"in {format_go_duration(response.duration)}"
+    )
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]recording[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=console.is_terminal,
+    )
+    with progress:
+        yield progress
+
+
+def _summary_table(results: list[tuple[int, CallResult]], redactor: Redactor) -> Table:
+    table = Table(title="recorded calls", title_justify="left")
+    for column in ("#", "request", "status", "duration", "attempts", "waited", "requests left", "tokens left"):
+        table.add_column(
+            column, justify="right" if column in ("#", "attempts", "waited") else "left", no_wrap=column == "request"
+        )
+    for index, result in results:
+        request, response = result.interaction.request, result.interaction.response
+        limits = result.rate_limits
+        url = redactor.redact_url(request.url)
+        path = url.split("://", 1)[-1].partition("/")[2]
+        table.add_row(
+            str(index),
+            f"{request.method} /{path}",
+            response.status,
+            format_go_duration(response.duration),
+            str(result.attempts),
+            f"{result.waited_s:.1f}s",
+            "-" if limits.remaining_requests is None else str(limits.remaining_requests),
+            "-" if limits.remaining_tokens is None else str(limits.remaining_tokens),
+        )
+    return table
+
+
+def _send_all(
+    specs: list[RequestSpec],
+    recorder: SpecRecorder,
+    first_index: int,
+    redactor: Redactor,
+    show_progress: bool,
+) -> tuple[list[tuple[int, CallResult]], GroqVcrError | None]:
+    results: list[tuple[int, CallResult]] = []
+    with _progress(len(specs), show_progress) as progress:
+        task = progress.add_task("", total=len(specs)) if progress is not None else None
+
+        def on_wait(seconds: float, reason: str) -> None:
+            message = f"waiting {format_go_duration(round(seconds * 1e9))}: {reason}"
+            if progress is not None and task is not None and progress.console.is_terminal:
+                progress.update(task, description=message)
+            else:  # logs (CI, pipes) get every wait as its own line
+                click.echo(message, err=True)
+
+        recorder.pacer.on_wait = on_wait
+        for offset, spec in enumerate(specs):
+            index = first_index + offset
+            if progress is not None and task is not None:
+                progress.update(task, description=f"{spec.method} {redactor.redact_url(spec.url)}")
+            try:
+                result = recorder.record(spec)
+            except GroqVcrError as exc:
+                return results, exc
+            results.append((index, result))
+            if progress is not None and task is not None:
+                progress.advance(task)
+        if progress is not None and task is not None:
+            progress.update(task, description="done")
+    return results, None
+
+
+@click.command("record")
+@click.option("--curl", "curl_commands", multiple=True, metavar="'curl ...'", help="A curl command (repeatable).")
+@click.option(
+    "--curl-file",
+    "curl_files",
+    multiple=True,
+    metavar="FILE",
+    help="A file with one or more curl commands, prose around them allowed ('-' reads stdin).",
+)
+@click.option(
+    "--request",
+    "request_files",
+    multiple=True,
+    metavar="FILE",
+    help="A YAML/JSON request spec: {method, url, headers, json|body|form|files}, or a list of them.",
+)
+@click.option(
+    "--response",
+    "response_files",
+    multiple=True,
+    metavar="FILE",
+    help="Import responses you already have instead of sending: JSON (or SSE) pasted in FILE, one per request, "
+    "in order (repeatable; a file may hold several, with prose around them).",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The cassette to append to or create.",
+)
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Send the calls here instead (e.g. http://127.0.0.1:8000); the cassette keeps the original URLs.",
+)
+@click.option("--max-retries", default=3, show_default=True, type=click.IntRange(0, 50), help="Retries after a 429.")
+@click.option(
+    "--max-wait",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="Longest single wait for a rate-limit reset or retry-after; longer ones stop the recording.",
+)
+@click.option(
+    "--timeout",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    metavar="SECONDS",
+    help="Timeout of each call.",
+)
+def record(
+    curl_commands: tuple[str, ...],
+    curl_files: tuple[str, ...],
+    request_files: tuple[str, ...],
+    response_files: tuple[str, ...],
+    output: Path,
+    base_url: str | None,
+    max_retries: int,
+    max_wait: float,
+    timeout: float,
+) -> None:
+    """Record calls given as curl commands or request specs into the cassette OUTPUT (appending to it).
+
+    The key comes from GROQ_API_KEY, else from the command's own Authorization header; it is never written:
+    every cassette is redacted (keys, cookies) and scanned before it is saved. Rate limits are honoured:
+    when x-ratelimit-remaining-* reaches 0 the next call waits for the reset, and a 429 is retried after
+    retry-after. Nothing is sent or written when any request is invalid (bad JSON, missing upload file).
+
+    \b
+    Examples:
+      groq-vcr record -o cassettes/chat.yaml --curl "curl https://api.groq.com/openai/v1/chat/completions \\
+          -H 'Content-Type: application/json' -d '{\\"model\\": \\"llama-3.1-8b-instant\\", ...}'"
+      groq-vcr record -o cassettes/qa.yaml --curl-file notes.txt      # every curl command in the notes
+      groq-vcr record -o cassettes/qa.yaml --request calls.yaml --base-url http://127.0.0.1:8000
+      groq-vcr record -o cassettes/qa.yaml --curl-file notes.txt --response notes.txt   # import, send nothing
+    """
+    redactor = Redactor()
+    try:
+        from groq_vcr._settings import redactor_for
+
+        redactor = redactor_for(Path.cwd())
+        specs = collect_specs(curl_commands, curl_files, request_files)
+        if not specs:
+            raise InputError("no request given; pass --curl, --curl-file or --request")
+        cassette = _load_existing(output)
+        if response_files:
+            interactions = imported_interactions(specs, response_files)
+            first = len(cassette.interactions)
+            cassette.interactions.extend(interactions)
+            _save(output, cassette, redactor)
+            for offset, interaction in enumerate(interactions):
+                click.echo("imported " + _describe(redactor, first + offset, interaction))
+            click.echo(f"wrote {len(interactions)} interaction(s) to {output} ({len(cassette.interactions)} in total)")
+            return
+        policy = RetryPolicy(max_retries=max_retries, max_wait_s=max_wait)
+        with SpecRecorder(pacer=Pacer(policy), api_key=env_api_key(), base_url=base_url, timeout_s=timeout) as rec:
+            for spec in specs:  # every request must be sendable before the first one goes out
+                rec.prepare(spec)
+            first = len(cassette.interactions)
+            show_progress = len(specs) > 1 or Console(stderr=True).is_terminal
+            results, failure = _send_all(specs, rec, first, redactor, show_progress)
+    except GroqVcrError as exc:
+        fail(redactor.redact_text(str(exc)), hint_for(exc))
+    for index, result in results:
+        click.echo("recorded " + _describe(redactor, index, result.interaction) + _pacing_note(result))
+    if results:
+        cassette.interactions.extend(result.interaction for _, result in results)
+        try:
+            _save(output, cassette, redactor)
+        except GroqVcrError as exc:
+            fail(redactor.redact_text(str(exc)), hint_for(exc))
+    if len(specs) > 1 and results:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=160)  # a pipe or a CI log: do not wrap the table at 80 columns
+        console.print(_summary_table(results, redactor))
+    if failure is not None:
+        saved = f"; the {len(results)} call(s) before it were saved to {output}" if results else ""
+        fail(redactor.redact_text(str(failure)) + saved, hint_for(failure))
+    click.echo(f"wrote {len(results)} interaction(s) to {output} ({len(cassette.interactions)} in total)")
+
+
+def _pacing_note(result: CallResult) -> str:
+    notes = []
+    if result.attempts > 1:
+        notes.append(f"{result.attempts - 1} retr{'y' if result.attempts == 2 else 'ies'}")
+    if result.waited_s:
+        notes.append(f"waited {result.waited_s:.2f}s")
+    return f" ({', '.join(notes)})" if notes else ""

@@ -1,0 +1,39 @@
+"""The engine: capture, matching, replay, sessions, the httpx/httpx2 interception, ``use_cassette``.
+
+Private to groq-vcr: the pytest plugin, the servers and the CLI drive cassettes through these names.
+"""
+
+from groq_vcr.engine._capture import (
+    collect_headers,
+    finish_response,
+    request_from_httpx,
+    response_head_from_httpx,
+    status_text,
+)
+from groq_vcr.engine._httpx import activate, patch_triples
+from groq_vcr.engine._last_run import DEFAULT_LAST_RUN, LastRun, read_last_run, write_last_run
+from groq_vcr.engine._mismatch import describe_miss
+from groq_vcr.engine._player import Player
+from groq_vcr.engine._session import CassetteSession, PendingRecording, SessionOptions, SessionStats
+from groq_vcr.engine._use_cassette import use_cassette
+
+__all__ = [
+    "DEFAULT_LAST_RUN",
+    "CassetteSession",
+    "LastRun",
+    "PendingRecording",
+    "Player",
+    "SessionOptions",
+    "SessionStats",
+    "activate",
+    "collect_headers",
+    "describe_miss",
+    "finish_response",
+    "patch_triples",
+    "read_last_run",
+    "request_from_httpx",
+    "response_head_from_httpx",
+    "status_text",
+    "use_cassette",
+    "write_last_run",
+]

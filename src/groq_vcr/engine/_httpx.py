@@ -1,0 +1,357 @@
+"""The httpx/httpx2 transport layer: replay from a session, or record while streaming through.
+
+Both libraries are patched at their transports' ``handle_request`` / ``handle_async_request``, which the
+``groq`` SDK (httpx) and the ``openai`` SDK (httpx 2.x or httpx2 3.x) all go through. Unlike vcrpy's own
+stubs, a live response is not drained before the caller sees it: each chunk is handed on as it arrives
+while a copy is kept, and a caller that closes early leaves just what it received in the cassette.
+Replayed event streams are yielded one SSE event per chunk.
+
+Faults (:mod:`groq_vcr.faults`) are applied here: an answer fault replaces the reply before the lookup (nothing
+recorded is consumed), a body fault shortens, breaks or paces the replayed chunks. Replayed ``retry-after``
+headers are made fast as ``SessionOptions.retry_after`` says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+import anyio
+
+from groq_vcr import faults as fault_model
+from groq_vcr.cassette import Interaction, probe, split_events
+from groq_vcr.engine._capture import request_from_httpx, response_head_from_httpx
+from groq_vcr.engine._session import CassetteSession, PendingRecording
+
+# The sessions in force, innermost last. Replaced (not mutated) by each activation so that nested
+# activations, including vcrpy's patchers, restore the outer one on exit.
+_STACK: list[CassetteSession] = []
+
+_MODULE_NAMES = ("httpx", "httpx2")
+
+
+def current_session() -> CassetteSession | None:
+    """The innermost active session, if any."""
+    return _STACK[-1] if _STACK else None
+
+
+def _modules() -> list[ModuleType]:
+    found = []
+    for name in _MODULE_NAMES:
+        try:
+            found.append(importlib.import_module(name))
+        except ImportError:
+            continue
+    return found
+
+
+_stream_classes: dict[str, tuple[type, type, type]] = {}
+
+
+def _stream_classes_for(module: ModuleType) -> tuple[type, type, type]:
+    """(ReplayStream, TeeStream, FaultStream) classes deriving from ``module``'s own stream base classes."""
+    cached = _stream_classes.get(module.__name__)
+    if cached is not None:
+        return cached
+
+    class ReplayStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined,misc]
+        """A recorded body, yielded one chunk (SSE event) at a time."""
+
+        def __init__(self, chunks: list[bytes]) -> None:
+            self._chunks = chunks
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield from self._chunks
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for chunk in self._chunks:
+                yield chunk
+
+    class TeeStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined,misc]
+        """A live body passed through to the caller while the recorder keeps a copy."""
+
+        def __init__(self, inner: Any, pending: PendingRecording) -> None:
+            self._inner = inner
+            self._pending = pending
+
+        def __iter__(self) -> Iterator[bytes]:
+            for chunk in self._inner:
+                self._pending.feed(chunk)
+                yield chunk
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            async for chunk in self._inner:
+                self._pending.feed(chunk)
+                yield chunk
+
+        def close(self) -> None:
+            try:
+                self._inner.close()
+            finally:
+                self._pending.finish()
+
+        async def aclose(self) -> None:
+            try:
+                await self._inner.aclose()
+            finally:
+                self._pending.finish()
+
+    class FaultStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined,misc]
+        """A recorded body delivered as a fault says: paced, and/or ended by a broken connection."""
+
+        def __init__(self, chunks: list[bytes], alteration: fault_model.BodyAlteration, request: Any) -> None:
+            self._chunks = chunks
+            self._alteration = alteration
+            self._request = request
+            self._read_timeout = _read_timeout(request)
+
+        def _wait(self, seconds: float) -> float:
+            """How long to sleep before the next chunk; raises ReadTimeout after sleeping when it is too long."""
+            if self._read_timeout is not None and seconds > self._read_timeout:
+                return -self._read_timeout
+            return seconds
+
+        def _broken(self) -> Exception:
+            alteration = self._alteration
+            error = module.ReadError if alteration.ending == "reset" else module.RemoteProtocolError
+            return error(alteration.disconnect_message(), request=self._request)  # type: ignore[no-any-return]
+
+        def __iter__(self) -> Iterator[bytes]:
+            between = self._alteration.between_events
+            for position, chunk in enumerate(self._chunks):
+                if position and between:
+                    wait = self._wait(between)
+                    time.sleep(abs(wait))
+                    if wait < 0:
+                        raise module.ReadTimeout("The read operation timed out", request=self._request)
+                yield chunk
+            if self._alteration.end_after is not None and self._alteration.ending in ("drop", "reset"):
+                raise self._broken()
+
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            between = self._alteration.between_events
+            for position, chunk in enumerate(self._chunks):
+                if position and between:
+                    wait = self._wait(between)
+                    await anyio.sleep(abs(wait))
+                    if wait < 0:
+                        raise module.ReadTimeout("The read operation timed out", request=self._request)
+                yield chunk
+            if self._alteration.end_after is not None and self._alteration.ending in ("drop", "reset"):
+                raise self._broken()
+
+    _stream_classes[module.__name__] = (ReplayStream, TeeStream, FaultStream)
+    return ReplayStream, TeeStream, FaultStream
+
+
+def _read_timeout(request: Any) -> float | None:
+    timeout = request.extensions.get("timeout") if hasattr(request, "extensions") else None
+    value = timeout.get("read") if isinstance(timeout, dict) else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def replay_headers(interaction: Interaction, body_length: int, retry_after: str = "fast") -> list[tuple[str, str]]:
+    """Recorded headers as sent back on replay (Content-Length made to fit a redacted body, ``retry-after`` made
+    fast as ``retry_after`` says: see :data:`groq_vcr.faults.RETRY_AFTER_MODES`)."""
+    headers = []
+    for name, values in interaction.response.headers.items():
+        lowered = name.lower()
+        for value in values:
+            if lowered == "content-length":
+                value = str(body_length)
+            headers.append((name, value))
+    return fault_model.retry_after_headers(headers, retry_after)
+
+
+def build_response(
+    module: ModuleType,
+    interaction: Interaction,
+    request: Any,
+    *,
+    alteration: fault_model.BodyAlteration | None = None,
+    retry_after: str = "fast",
+) -> Any:
+    """An ``httpx.Response`` (or httpx2) that replays ``interaction``, altered by body faults if any."""
+    recorded = interaction.response
+    body = recorded.body_bytes
+    chunks = split_events(body) if recorded.is_event_stream else ([body] if body else [])
+    replay_stream, _, fault_stream = _stream_classes_for(module)
+    reason = recorded.status.partition(" ")[2]
+    extensions = {
+        "http_version": b"HTTP/2" if recorded.proto_major == 2 else recorded.proto.encode("ascii", "replace"),
+        "reason_phrase": reason.encode("ascii", "replace"),
+    }
+    headers = replay_headers(interaction, len(body), retry_after)
+    if alteration is None:
+        stream = replay_stream(chunks)
+    else:
+        chunks = fault_model.alter_chunks(chunks, alteration)
+        if alteration.end_after is not None:  # the body is no longer what Content-Length announced
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        breaks = alteration.end_after is not None and alteration.ending in ("drop", "reset")
+        paced = alteration.between_events > 0
+        stream = fault_stream(chunks, alteration, request) if breaks or paced else replay_stream(chunks)
+    return module.Response(recorded.code, headers=headers, stream=stream, request=request, extensions=extensions)
+
+
+def fault_response(module: ModuleType, fault: fault_model.ErrorResponse, request: Any, retry_after: str) -> Any:
+    """The ``httpx.Response`` (or httpx2) of an answer fault: Groq's error status, body and headers."""
+    headers = [*fault.headers, ("Content-Length", str(len(fault.body)))]
+    return module.Response(
+        fault.status,
+        headers=fault_model.retry_after_headers(headers, retry_after),
+        stream=_stream_classes_for(module)[0]([fault.body] if fault.body else []),
+        request=request,
+        extensions={"http_version": b"HTTP/1.1"},
+    )
+
+
+def _answer_fault(module: ModuleType, session: CassetteSession, request: Any) -> Any:
+    """The reply of an answer fault for ``request`` (or raise its connection error); None when there is none."""
+    plan = session.options.faults
+    fault = plan.at_send(request.method, str(request.url)) if plan else None
+    if fault is None:
+        return None
+    if isinstance(fault, fault_model.DropConnection):
+        error = module.ReadError if fault.reset else module.RemoteProtocolError
+        raise error(fault_model.disconnect_message(fault), request=request)
+    return fault_response(module, fault, request, session.options.retry_after)
+
+
+def _replayed(module: ModuleType, session: CassetteSession, found: Interaction, request: Any) -> tuple[Any, float]:
+    """The replay of ``found`` with the session's body faults, and how long to hold it back (first byte)."""
+    plan = session.options.faults
+    alteration = None
+    if plan:
+        index = _index_of(session, found)
+        alteration = plan.on_replay(request.method, str(request.url), index)
+    response = build_response(module, found, request, alteration=alteration, retry_after=session.options.retry_after)
+    return response, (alteration.first_byte if alteration is not None else 0.0)
+
+
+def _index_of(session: CassetteSession, found: Interaction) -> int:
+    interactions = session.player.interactions
+    if 0 <= found.id < len(interactions) and interactions[found.id] is found:  # ids are positions once saved
+        return found.id
+    return next((i for i, it in enumerate(interactions) if it is found), -1)
+
+
+def _first_byte_timeout(request: Any, wait: float) -> tuple[float, bool]:
+    """How long to hold the response head, and whether the client's read timeout runs out first."""
+    timeout = _read_timeout(request)
+    if timeout is not None and wait > timeout:
+        return timeout, True
+    return wait, False
+
+
+def _answer(module: ModuleType, session: CassetteSession, request: Any, body: bytes) -> tuple[Any, float] | None:
+    """A response that does not go to the server (a fault, or a replay) and how long to hold its head back."""
+    faulted = _answer_fault(module, session, request)
+    if faulted is not None:
+        return faulted, 0.0
+    found = session.lookup(probe(request.method, str(request.url), body, request.headers, session.options.mask))
+    return None if found is None else _replayed(module, session, found, request)
+
+
+def _record(
+    module: ModuleType, session: CassetteSession, request: Any, body: bytes, response: Any, started: int
+) -> Any:
+    """Hand a live ``response`` on to the caller while the session keeps a copy of its body."""
+    head = response_head_from_httpx(response, time.perf_counter_ns() - started)
+    pending = session.begin_recording(request_from_httpx(request, body), head)
+    response.stream = _stream_classes_for(module)[1](response.stream, pending)
+    return response
+
+
+def _sync_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any]:
+    def handle_request(self: Any, request: Any) -> Any:
+        session = current_session()
+        if session is None:
+            return original(self, request)
+        body = request.read()
+        answer = _answer(module, session, request, body)
+        if answer is not None:
+            response, hold = answer
+            if hold:
+                wait, timed_out = _first_byte_timeout(request, hold)
+                time.sleep(wait)
+                if timed_out:
+                    raise module.ReadTimeout("The read operation timed out", request=request)
+            return response
+        started = time.perf_counter_ns()
+        return _record(module, session, request, body, original(self, request), started)
+
+    handle_request.__wrapped__ = original  # type: ignore[attr-defined]
+    return handle_request
+
+
+def _async_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any]:
+    async def handle_async_request(self: Any, request: Any) -> Any:
+        session = current_session()
+        if session is None:
+            return await original(self, request)
+        body = await request.aread()
+        answer = _answer(module, session, request, body)
+        if answer is not None:
+            response, hold = answer
+            if hold:
+                wait, timed_out = _first_byte_timeout(request, hold)
+                await anyio.sleep(wait)
+                if timed_out:
+                    raise module.ReadTimeout("The read operation timed out", request=request)
+            return response
+        started = time.perf_counter_ns()
+        return _record(module, session, request, body, await original(self, request), started)
+
+    handle_async_request.__wrapped__ = original  # type: ignore[attr-defined]
+    return handle_async_request
+
+
+_ORIGINALS: dict[tuple[str, str, str], Callable[..., Any]] = {}
+
+
+def _original(module: ModuleType, cls_name: str, attr: str) -> Callable[..., Any]:
+    key = (module.__name__, cls_name, attr)
+    if key not in _ORIGINALS:
+        function = getattr(getattr(module, cls_name), attr)
+        _ORIGINALS[key] = getattr(function, "__wrapped__", function)
+    return _ORIGINALS[key]
+
+
+def patch_triples(session: CassetteSession) -> list[tuple[Any, str, Any]]:
+    """``(object, attribute, replacement)`` patches that route httpx/httpx2 through ``session``.
+
+    The same triples serve vcrpy's ``custom_patches`` and :func:`activate`.
+    """
+    triples: list[tuple[Any, str, Any]] = [(__import__(__name__, fromlist=["_"]), "_STACK", [*_STACK, session])]
+    for module in _modules():
+        triples.append(
+            (
+                module.HTTPTransport,
+                "handle_request",
+                _sync_handler(module, _original(module, "HTTPTransport", "handle_request")),
+            )
+        )
+        triples.append(
+            (
+                module.AsyncHTTPTransport,
+                "handle_async_request",
+                _async_handler(module, _original(module, "AsyncHTTPTransport", "handle_async_request")),
+            )
+        )
+    return triples
+
+
+@contextlib.contextmanager
+def activate(session: CassetteSession) -> Iterator[CassetteSession]:
+    """Route every httpx/httpx2 request through ``session`` for the duration of the block."""
+    from unittest import mock
+
+    with contextlib.ExitStack() as stack:
+        for obj, attr, replacement in patch_triples(session):
+            stack.enter_context(mock.patch.object(obj, attr, replacement))
+        yield session

@@ -1,0 +1,174 @@
+"""Indexed, ordered replay of recorded interactions, and explanations when nothing matches.
+
+Interactions are bucketed by (method, normalised URL) and, within a bucket, queued by body digest in
+recorded order. A lookup costs one dict access per level, whatever the cassette's size; bodies of a bucket
+are canonicalised once, the first time the bucket is asked for. The "closest interaction" search runs only
+on a miss.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from groq_vcr.cassette import Interaction, Masker, Probe, RequestKey, mask_secrets, normalise_url, probe
+
+
+@dataclass
+class PlayerStats:
+    """Counters that let tests check the cost of matching without timing it."""
+
+    lookups: int = 0
+    bodies_canonicalised: int = 0
+    closest_searches: int = 0
+
+
+@dataclass
+class _Group:
+    """Recorded interactions of one bucket whose request bodies are byte-identical, in recorded order."""
+
+    indices: list[int]
+    pending: deque[int]
+    last: int | None = None
+
+
+@dataclass
+class _Bucket:
+    indices: list[int]
+    by_bytes: dict[bytes, _Group] | None = None
+    """Recorded body bytes -> group; built without parsing any body."""
+    by_form: dict[str, list[_Group]] | None = None
+    """Canonical body digest -> groups; built the first time a live body is not byte-identical to a recording."""
+
+
+class Player:
+    """Answers requests from a fixed list of recorded interactions, each at most once (unless repeats)."""
+
+    def __init__(
+        self,
+        interactions: Sequence[Interaction],
+        *,
+        allow_repeats: bool = False,
+        mask: Masker = mask_secrets,
+    ) -> None:
+        self.interactions = list(interactions)
+        self.allow_repeats = allow_repeats
+        self.play_counts = [0] * len(self.interactions)
+        self.stats = PlayerStats()
+        self._mask = mask
+        self._buckets: dict[tuple[str, str], _Bucket] | None = None
+        self._probes: dict[int, Probe] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.interactions)
+
+    @property
+    def played(self) -> int:
+        """How many recorded interactions have been played at least once."""
+        return sum(1 for count in self.play_counts if count)
+
+    def unused(self) -> list[int]:
+        """Indices of interactions never played."""
+        return [i for i, count in enumerate(self.play_counts) if not count]
+
+    def recorded_probe(self, index: int) -> Probe:
+        """The normalised form of recorded interaction ``index`` (computed once)."""
+        cached = self._probes.get(index)
+        if cached is None:
+            request = self.interactions[index].request
+            cached = probe(request.method, request.url, request.body_bytes, request.headers, self._mask)
+            self.stats.bodies_canonicalised += 1
+            self._probes[index] = cached
+        return cached
+
+    def key_of(self, interaction: Interaction) -> RequestKey:
+        """The matching key of any interaction, masked as this player masks (not cached)."""
+        request = interaction.request
+        return probe(request.method, request.url, request.body_bytes, request.headers, self._mask).key
+
+    def _bucket_index(self) -> dict[tuple[str, str], _Bucket]:
+        if self._buckets is None:
+            buckets: dict[tuple[str, str], _Bucket] = {}
+            for index, interaction in enumerate(self.interactions):
+                request = interaction.request
+                masked_url, _ = self._mask(request.url, b"", "")
+                bucket_key = (request.method.upper(), normalise_url(masked_url))
+                buckets.setdefault(bucket_key, _Bucket([])).indices.append(index)
+            self._buckets = buckets
+        return self._buckets
+
+    def _groups(self, bucket: _Bucket) -> dict[bytes, _Group]:
+        if bucket.by_bytes is None:
+            groups: dict[bytes, _Group] = {}
+            for index in bucket.indices:
+                raw = self.interactions[index].request.body_bytes
+                group = groups.get(raw)
+                if group is None:
+                    groups[raw] = _Group([index], deque([index]))
+                else:
+                    group.indices.append(index)
+                    group.pending.append(index)
+            bucket.by_bytes = groups
+        return bucket.by_bytes
+
+    def _forms(self, bucket: _Bucket) -> dict[str, list[_Group]]:
+        if bucket.by_form is None:
+            forms: dict[str, list[_Group]] = {}
+            for group in self._groups(bucket).values():
+                forms.setdefault(self.recorded_probe(group.indices[0]).key.body, []).append(group)
+            bucket.by_form = forms
+        return bucket.by_form
+
+    def play(self, request: Probe) -> int | None:
+        """Index of the interaction that answers ``request`` (marked played), or None.
+
+        A live body byte-identical to a recorded one is found by a dict lookup on its bytes, with nothing
+        parsed. Any other body is masked and canonicalised, and matched against the recordings with the same
+        canonical form (key order, whitespace, multipart boundary and secrets ignored), oldest first.
+        """
+        with self._lock:
+            self.stats.lookups += 1
+            bucket = self._bucket_index().get((request.method, request.url))
+            if bucket is None:
+                return None
+            group = self._groups(bucket).get(request.raw_body)
+            if group is None or not group.pending:
+                same_form = self._forms(bucket).get(request.key.body, [])
+                waiting = [g for g in same_form if g.pending]
+                if waiting:
+                    group = min(waiting, key=lambda g: g.pending[0])
+                elif group is None:
+                    played = [g for g in same_form if g.last is not None]
+                    group = max(played, key=lambda g: g.last or 0) if played else None
+            if group is None:
+                return None
+            if group.pending:
+                index = group.pending.popleft()
+                group.last = index
+            elif self.allow_repeats and group.last is not None:
+                index = group.last
+            else:
+                return None
+            self.play_counts[index] += 1
+            return index
+
+    def was_used_up(self, key: RequestKey) -> bool:
+        """Whether interactions with this key exist but have all been played already."""
+        bucket = self._bucket_index().get((key.method, key.url))
+        if bucket is None:
+            return False
+        same_form = self._forms(bucket).get(key.body, [])
+        return bool(same_form) and not any(g.pending for g in same_form)
+
+    def candidates(self, key: RequestKey) -> list[int] | None:
+        """Indices of the interactions recorded with the method and URL of ``key``; None when there are none."""
+        bucket = self._bucket_index().get((key.method, key.url))
+        return None if bucket is None else bucket.indices
+
+    def candidate_count(self, key: RequestKey) -> int:
+        """How many interactions were recorded with the method and URL of ``key`` (played or not)."""
+        bucket = self._bucket_index().get((key.method, key.url))
+        return 0 if bucket is None else len(bucket.indices)

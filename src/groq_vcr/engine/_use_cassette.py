@@ -1,0 +1,46 @@
+"""Record and replay outside pytest: ``with groq_vcr.use_cassette("x.yaml"): ...``.
+
+The pytest plugin is the usual way in; this is the same engine for scripts, notebooks and other test
+runners. Every httpx/httpx2 request made in the block (the ``groq`` and ``openai`` SDKs included) is
+replayed from the cassette or, when the record mode allows it, sent live and recorded; on exit the
+cassette is redacted, scanned and saved atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from groq_vcr._settings import redaction_for
+from groq_vcr.engine._httpx import activate
+from groq_vcr.engine._session import CassetteSession, SessionOptions
+
+
+@contextlib.contextmanager
+def use_cassette(
+    path: str | Path,
+    *,
+    record_mode: str = "once",
+    allow_repeats: bool = False,
+    redact: Mapping[str, Any] | None = None,
+    project_root: str | Path = ".",
+) -> Iterator[CassetteSession]:
+    """Use the go-vcr v2 cassette at ``path`` for every httpx/httpx2 request made in the block.
+
+    ``record_mode`` is one of ``none`` (replay only), ``once`` (record only if the file does not exist yet),
+    ``new_episodes`` (replay what matches, record the rest) and ``all`` (always record). ``redact`` holds extra
+    redaction rules (``headers``, ``json-fields``, ``query-params``, ``patterns``), added to the project's
+    ``[tool.groq-vcr.redact]`` ones found under ``project_root``. Nothing is saved if the block raises.
+    """
+    redactor, check_text, mask = redaction_for(Path(project_root), {"groq_vcr_redact": dict(redact or {})})
+    session = CassetteSession(
+        path,
+        SessionOptions(
+            record_mode=record_mode, allow_repeats=allow_repeats, redact=redactor, check_text=check_text, mask=mask
+        ),
+    )
+    with activate(session):
+        yield session
+    session.close()

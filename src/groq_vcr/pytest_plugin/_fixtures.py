@@ -1,0 +1,49 @@
+"""The fixtures groq-vcr adds to every test: ``groq_schema`` and ``groq_faults``."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from groq_vcr.faults import FaultPlan
+from groq_vcr.pytest_plugin._faults import fault_plan_for
+from groq_vcr.schema import SchemaChecker
+
+__all__ = ["SCHEMA_STRICT_INI", "groq_faults", "groq_schema"]
+
+SCHEMA_STRICT_INI = "groq_schema_strict"
+"""ini option (bool) the plugin may register: make ``groq_schema`` fail on additive changes by default."""
+
+
+def _cassette_path(request: pytest.FixtureRequest) -> Path:
+    directory = Path(request.getfixturevalue("vcr_cassette_dir"))
+    name = str(request.getfixturevalue("default_cassette_name"))
+    if not name.endswith((".yaml", ".yml")):
+        name += ".yaml"
+    return directory / name
+
+
+@pytest.fixture
+def groq_schema(request: pytest.FixtureRequest) -> SchemaChecker:
+    """Compare responses with the schemas recorded in this test's cassette: ``groq_schema.check(response)``.
+
+    Fails with a path-addressed drift report on breaking changes (removed fields, new types, new nullability);
+    set ``groq_schema.strict = True`` or pass ``strict=True`` to fail on added fields too.
+    """
+    strict = False
+    with contextlib.suppress(ValueError):  # ValueError: the plugin did not register the ini option
+        strict = bool(request.config.getini(SCHEMA_STRICT_INI))
+    return SchemaChecker(_cassette_path(request), strict=strict)
+
+
+@pytest.fixture
+def groq_faults(request: pytest.FixtureRequest) -> FaultPlan:
+    """Faults injected into this test's replayed Groq replies (starts with its ``groq_fault`` markers).
+
+    ``groq_faults.add("rate_limited", retry_after=3, times=2)`` makes the next two requests get Groq's 429;
+    ``groq_faults.add(faults.cut_stream(2, path="/chat/completions"))`` ends the next stream after two events.
+    ``groq_faults.hits`` lists the requests a fault was applied to (``hits_of(fault)`` for one fault).
+    """
+    return fault_plan_for(request.node)

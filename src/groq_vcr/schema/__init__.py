@@ -1,0 +1,33 @@
+"""The schema layer: a response's shape, how two shapes differ, drift reports, and verify-mode pairing."""
+
+from groq_vcr.schema._assert import SchemaChecker, assert_schema_matches
+from groq_vcr.schema._schema import (
+    CassetteDrift,
+    DriftEntry,
+    Schema,
+    SchemaChange,
+    SchemaReport,
+    compare,
+    compare_cassettes,
+    interaction_label,
+    schema_of,
+    schema_of_interaction,
+)
+from groq_vcr.schema._verify import VerifiedInteraction, verify_live
+
+__all__ = [
+    "CassetteDrift",
+    "DriftEntry",
+    "Schema",
+    "SchemaChange",
+    "SchemaChecker",
+    "SchemaReport",
+    "VerifiedInteraction",
+    "assert_schema_matches",
+    "compare",
+    "compare_cassettes",
+    "interaction_label",
+    "schema_of",
+    "schema_of_interaction",
+    "verify_live",
+]

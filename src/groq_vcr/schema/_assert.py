@@ -1,0 +1,141 @@
+"""Schema assertions for tests: fail with a path-addressed drift report when a response changed shape.
+
+* :func:`assert_schema_matches` compares any response (httpx, SDK object, JSON, raw body, interaction) with a
+  recorded one and raises :class:`SchemaDriftError` carrying the report.
+* the ``groq_schema`` fixture compares a response with the matching interaction of the test's own cassette
+  (``cassettes/<module>/<test>.yaml``, or wherever the ``vcr_cassette_dir`` / ``default_cassette_name``
+  fixtures put it).
+* :func:`pytest_assertrepr_compare` renders ``assert schema_a == schema_b`` failures as the same report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from groq_vcr.cassette import Cassette, Interaction, Request
+from groq_vcr.errors import GroqVcrError
+from groq_vcr.schema._schema import SchemaReport, compare, interaction_label, request_key, schema_of
+
+__all__ = [
+    "SchemaChecker",
+    "SchemaDriftError",
+    "assert_schema_matches",
+]
+
+
+class SchemaDriftError(AssertionError, GroqVcrError):
+    """A response's schema differs from the recorded one in a way that fails (the message is the report)."""
+
+    def __init__(self, report: SchemaReport, *, where: str | None = None) -> None:
+        self.report = report
+        self.where = where
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        strictness = " (strict: additive changes fail too)" if self.report.strict else ""
+        head = "response schema drifted" + (f" from {self.where}" if self.where else "") + strictness
+        body = "\n".join(f"  {line}" for line in self.report.to_text().splitlines())
+        fix = "re-record the cassette (pytest --record-mode=rewrite) if the new shape is expected"
+        return f"{head}:\n{body}\n{fix}"
+
+
+def assert_schema_matches(actual: Any, recorded: Any, *, strict: bool = False) -> SchemaReport:
+    """Assert that ``actual`` has the schema of ``recorded``; returns the report (which may hold info).
+
+    Both sides accept whatever :func:`groq_vcr.schema.schema_of` accepts. Raises :class:`SchemaDriftError` on
+    breaking changes, or on additive ones too when ``strict``.
+    """
+    __tracebackhide__ = True
+    report = compare(schema_of(recorded), schema_of(actual), strict=strict)
+    if not report.ok:
+        raise SchemaDriftError(report)
+    return report
+
+
+def _request_of(response: Any) -> Request | None:
+    """The cassette-model request behind an httpx/httpx2 response, when there is one."""
+    module = type(response).__module__.split(".")[0]
+    if module not in {"httpx", "httpx2"}:
+        return None
+    try:
+        sent = response.request
+    except RuntimeError:  # a Response built by hand has no request
+        return None
+    try:
+        body = sent.content
+    except Exception:  # a streamed request body that was not read
+        body = b""
+    headers = {name: [value] for name, value in sent.headers.items()}
+    return Request(method=sent.method, url=str(sent.url), body=body, headers=headers)
+
+
+class SchemaChecker:
+    """What the ``groq_schema`` fixture gives a test: compare responses with the test's recorded cassette."""
+
+    def __init__(self, cassette_path: Path, *, strict: bool = False) -> None:
+        self.cassette_path = cassette_path
+        self.strict = strict
+        """Default strictness of :meth:`check` (additive changes fail when True)."""
+        self._cassette: Cassette | None = None
+        self._checked: set[int] = set()
+
+    def _load(self) -> Cassette | None:
+        if self._cassette is None and self.cassette_path.exists():
+            from groq_vcr.cassette import load_cassette
+
+            self._cassette = load_cassette(self.cassette_path)
+        return self._cassette
+
+    def _pick(self, cassette: Cassette, response: Any, interaction: int | Interaction | None) -> Interaction:
+        interactions: Sequence[Interaction] = cassette.interactions
+        if isinstance(interaction, Interaction):
+            return interaction
+        if isinstance(interaction, int):
+            if not 0 <= interaction < len(interactions):
+                raise GroqVcrError(
+                    f"{self.cassette_path} has {len(interactions)} interaction(s); there is no interaction "
+                    f"{interaction}. Pass interaction= an index from 0 to {len(interactions) - 1}."
+                )
+            return interactions[interaction]
+        request = _request_of(response)
+        if request is not None:
+            key = request_key(request)
+            matches = [i for i, recorded in enumerate(interactions) if request_key(recorded.request) == key]
+            if matches:
+                position = next((i for i in matches if i not in self._checked), matches[0])
+                return interactions[position]
+        # No request to match on (an SDK object, JSON): the n-th check is the n-th unchecked interaction.
+        unchecked = next((i for i in range(len(interactions)) if i not in self._checked), None)
+        if unchecked is None:
+            listing = ", ".join(interaction_label(i) for i in interactions) or "none"
+            raise GroqVcrError(
+                f"Every interaction of {self.cassette_path} was already checked (recorded: {listing}). "
+                "Pass interaction=<index> to check() to compare with a specific one."
+            )
+        return interactions[unchecked]
+
+    def check(
+        self, response: Any, interaction: int | Interaction | None = None, strict: bool | None = None
+    ) -> SchemaReport:
+        """Compare ``response`` with the schema of the matching recorded interaction; raise on drift.
+
+        The interaction is ``interaction`` (an index or an :class:`Interaction`) when given; else, for an httpx
+        response, the recorded interaction with the same request; else the next interaction not checked yet.
+        Before the cassette exists (the recording run itself) there is nothing to compare and it passes.
+        Raises :class:`SchemaDriftError` when the report fails under ``strict`` (default: :attr:`strict`).
+        """
+        __tracebackhide__ = True
+        cassette = self._load()
+        if cassette is None:
+            return SchemaReport(strict=self.strict if strict is None else strict)
+        chosen = self._pick(cassette, response, interaction)
+        index = next((i for i, item in enumerate(cassette.interactions) if item is chosen), None)
+        if index is not None:
+            self._checked.add(index)
+        report = compare(schema_of(chosen), schema_of(response), strict=self.strict if strict is None else strict)
+        if not report.ok:
+            where = f"{self.cassette_path} {interaction_label(chosen)}"
+            raise SchemaDriftError(report, where=where)
+        return report

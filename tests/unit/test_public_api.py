@@ -1,0 +1,84 @@
+"""The public API: ``groq_vcr.__all__`` and the two documented submodules, pinned; importing it stays cheap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import groq_vcr
+from groq_vcr import faults, testing
+
+PUBLIC = [
+    "Cassette",
+    "CassetteDrift",
+    "CassetteExpiredError",
+    "CassetteExpiredWarning",
+    "CassetteFormatError",
+    "CassetteSession",
+    "Finding",
+    "GroqVcrError",
+    "InputError",
+    "Interaction",
+    "NoMatchError",
+    "RateLimitExhaustedError",
+    "RedactionRules",
+    "Redactor",
+    "Request",
+    "Response",
+    "SSEEvent",
+    "Schema",
+    "SchemaChange",
+    "SchemaChecker",
+    "SchemaReport",
+    "SecretFoundError",
+    "SessionStats",
+    "StreamSummary",
+    "__version__",
+    "assert_schema_matches",
+    "compare",
+    "compare_cassettes",
+    "find_cassette_files",
+    "load_cassette",
+    "parse_events",
+    "reassemble",
+    "save_cassette",
+    "schema_of",
+    "use_cassette",
+]
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(groq_vcr.__all__) == PUBLIC
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_every_public_name_resolves(name: str) -> None:
+    value = getattr(groq_vcr, name)
+    assert value is not None
+    assert name in dir(groq_vcr)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        _ = groq_vcr.nothing_here  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("module", [faults, testing], ids=lambda m: m.__name__)
+def test_documented_submodules_export_what_they_define(module: object) -> None:
+    names = module.__all__  # type: ignore[attr-defined]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert getattr(module, name) is not None
+
+
+def test_importing_the_package_loads_no_layer() -> None:
+    """pytest imports ``groq_vcr`` in every run (the plugin's entry point); names load on first use."""
+    code = (
+        "import sys, groq_vcr\n"
+        "print(sorted(m for m in sys.modules if m.startswith('groq_vcr.') or m.split('.')[0] in "
+        "('vcr', 'deepdiff', 'starlette', 'uvicorn', 'yaml', 'httpx', 'filelock')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

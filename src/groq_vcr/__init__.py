@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from groq_vcr._version import __version__
 
 # public name -> the module that defines it
 _HOMES: dict[str, str] = {

@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from groq_vcr._version import __version__
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.cassette._yaml import gc_paused
 
@@ -85,8 +86,6 @@ def cache_dir() -> Path:
 @functools.cache
 def _namespace() -> str:
     """What besides the content decides how a cassette parses and unpickles: versions and model shape."""
-    from groq_vcr import __version__
-
     shape = ";".join(
         f"{cls.__name__}:{','.join(f.name for f in dataclasses.fields(cls))}"
         for cls in (Cassette, Interaction, Request, Response)

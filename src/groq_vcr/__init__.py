@@ -43,7 +43,7 @@ _HOMES: dict[str, str] = {
         ),
         "groq_vcr.cassette",
     ),
-    **dict.fromkeys(("CassetteSession", "SessionStats", "use_cassette"), "groq_vcr.engine"),
+    **dict.fromkeys(("CassetteSession", "RecordMode", "SessionStats", "use_cassette"), "groq_vcr.engine"),
     **dict.fromkeys(("Finding", "RedactionRules", "Redactor"), "groq_vcr.redaction"),
     **dict.fromkeys(
         (
@@ -74,6 +74,7 @@ __all__ = [
     "Interaction",
     "NoMatchError",
     "RateLimitExhaustedError",
+    "RecordMode",
     "RedactionRules",
     "Redactor",
     "Request",
@@ -113,7 +114,7 @@ if TYPE_CHECKING:
         reassemble,
         save_cassette,
     )
-    from groq_vcr.engine import CassetteSession, SessionStats, use_cassette
+    from groq_vcr.engine import CassetteSession, RecordMode, SessionStats, use_cassette
     from groq_vcr.errors import (
         CassetteExpiredError,
         CassetteExpiredWarning,

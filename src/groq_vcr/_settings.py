@@ -21,6 +21,7 @@ Every problem is a :class:`~groq_vcr.errors.GroqVcrError` that names the file an
 from __future__ import annotations
 
 import difflib
+import enum
 import functools
 import re
 import tomllib
@@ -28,18 +29,52 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from groq_vcr.cassette import Cassette, Masker
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.redaction import RedactionRules, Redactor
 
-__all__ = ["TABLE", "Settings", "find_pyproject", "load_settings", "parse_settings", "read_settings"]
+__all__ = [
+    "TABLE",
+    "OnExpired",
+    "Settings",
+    "find_pyproject",
+    "load_settings",
+    "masker",
+    "parse_choice",
+    "parse_max_age",
+    "parse_settings",
+    "read_settings",
+    "redactor_for",
+]
 
 TABLE = "tool.groq-vcr"
 
-ON_EXPIRED = ("warn", "fail", "rerecord")
-"""What to do with an expired cassette: warn and replay, fail the test, or re-record it (when a key is set)."""
+_Choice = TypeVar("_Choice", bound=enum.StrEnum)
+
+
+class OnExpired(enum.StrEnum):
+    """What to do with a cassette older than its maximum age."""
+
+    WARN = "warn"
+    """Warn and replay it anyway."""
+    FAIL = "fail"
+    """Fail the test."""
+    RERECORD = "rerecord"
+    """Re-record it live (when a key is set; otherwise warn)."""
+
+
+def parse_choice(kind: type[_Choice], value: object, *, where: str) -> _Choice:
+    """``value`` as a member of the enum ``kind``; a :class:`GroqVcrError` naming ``where`` and the choices."""
+    if isinstance(value, str):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    choices = ", ".join(member.value for member in kind)
+    raise GroqVcrError(f"{where} must be one of {choices}, not {value!r}.")
+
 
 _UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _PART = re.compile(r"(\d+(?:\.\d+)?)([wdhms])")
@@ -82,7 +117,7 @@ class Settings:
     """User redaction rules (``[tool.groq-vcr.redact]``), added to the built-in ones."""
     max_age: timedelta | None = None
     """``max-age``: cassettes recorded longer ago than this are expired (None: no limit)."""
-    on_expired: str = "warn"
+    on_expired: OnExpired = OnExpired.WARN
     """``on-expired``: what the pytest plugin does with an expired cassette (warn, fail or rerecord)."""
     source: Path | None = None
     """The pyproject.toml they came from (None: defaults)."""
@@ -98,10 +133,8 @@ def _parse_max_age(value: Any, where: str) -> timedelta | None:
     return parse_max_age(value, where=where)
 
 
-def _parse_on_expired(value: Any, where: str) -> str:
-    if value not in ON_EXPIRED:
-        raise GroqVcrError(f"{where} must be one of {', '.join(ON_EXPIRED)}, not {value!r}.")
-    return str(value)
+def _parse_on_expired(value: Any, where: str) -> OnExpired:
+    return parse_choice(OnExpired, value, where=where)
 
 
 # TOML key under [tool.groq-vcr] -> (Settings field, parser(value, where)).

@@ -1,7 +1,7 @@
-"""The exception tree of groq-vcr.
+"""Every exception groq-vcr raises, one per condition.
 
-Every error a user can meet derives from :class:`GroqVcrError`, and its message is a
-sentence that says what happened, where, and how to fix it.
+Every error a user can meet derives from :class:`GroqVcrError`, except :class:`NoMatchError` (see why there),
+and its message is a sentence that says what happened, where, and how to fix it.
 """
 
 from __future__ import annotations
@@ -52,8 +52,15 @@ class SecretFoundError(GroqVcrError):
     """A cassette about to be written (or scanned) still holds a secret; nothing was written."""
 
 
-class NoMatchError(GroqVcrError):
-    """A request was made that no recorded interaction answers (replay only)."""
+class NoMatchError(BaseException):
+    """A request was made that no recorded interaction answers; the message explains why and how to fix it.
+
+    A ``BaseException`` on purpose, like pytest's own outcomes: the ``groq`` and ``openai`` SDKs catch every
+    ``Exception`` from their transport and retry it as ``APIConnectionError: Connection error.``, which would
+    hide this explanation behind seconds of back-off. Catch it by name (``except groq_vcr.NoMatchError``);
+    ``except GroqVcrError`` does not see it. In pytest it is reported as the test's failure, without a
+    traceback.
+    """
 
 
 class InputError(GroqVcrError):

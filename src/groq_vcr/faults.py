@@ -36,35 +36,26 @@ from groq_vcr.cassette import format_go_duration
 
 __all__ = [
     "FAULT_BUILDERS",
-    "RETRY_AFTER_MODES",
     "BodyAlteration",
     "CutStream",
     "Delay",
     "DropConnection",
+    "ErrorFrame",
     "ErrorResponse",
     "Fault",
     "FaultHit",
     "FaultPlan",
-    "StreamError",
-    "alter_chunks",
     "build_fault",
     "capacity_exceeded",
     "cut_stream",
     "delay",
-    "disconnect_message",
     "drop_connection",
     "error_response",
     "invalid_api_key",
     "rate_limited",
-    "retry_after_headers",
     "server_error",
     "stream_error",
 ]
-
-RETRY_AFTER_MODES = ("fast", "zero", "recorded")
-"""How a replayed ``retry-after`` is honoured: ``fast`` (default) adds ``retry-after-ms: 1``, which the SDKs read
-first, and keeps ``retry-after`` as recorded; ``zero`` also sets ``retry-after: 0`` (for code that sleeps on it
-itself); ``recorded`` replays both as recorded, so the SDKs really wait."""
 
 _DISCONNECTED = "Server disconnected without sending a response."
 _INCOMPLETE = "peer closed connection without sending complete message body (incomplete chunked read)"
@@ -150,6 +141,12 @@ class DropConnection(Fault):
     def answers_at_send(self) -> bool:
         return self.after_events is None
 
+    def disconnect_message(self) -> str:
+        """The message httpx gives when the server goes away (before answering, or mid-body)."""
+        if self.reset:
+            return _RESET
+        return _DISCONNECTED if self.after_events is None else _INCOMPLETE
+
 
 @dataclass(frozen=True, kw_only=True)
 class CutStream(Fault):
@@ -159,7 +156,7 @@ class CutStream(Fault):
 
 
 @dataclass(frozen=True, kw_only=True)
-class StreamError(Fault):
+class ErrorFrame(Fault):
     """Send ``after_events`` events, then Groq's ``event: error`` frame, and end (no ``[DONE]``)."""
 
     after_events: int = 1
@@ -303,7 +300,7 @@ class FaultPlan:
                     between += fault.between_events
                 elif end is None and isinstance(fault, CutStream):
                     end = (fault.after_events, "cut", b"")
-                elif end is None and isinstance(fault, StreamError):
+                elif end is None and isinstance(fault, ErrorFrame):
                     end = (fault.after_events, "error", fault.frame())
                 elif end is None and isinstance(fault, DropConnection) and fault.after_events is not None:
                     end = (fault.after_events, "reset" if fault.reset else "drop", b"")
@@ -314,35 +311,6 @@ class FaultPlan:
         return BodyAlteration(
             first_byte=first_byte, between_events=between, end_after=end[0], ending=end[1], error_frame=end[2]
         )
-
-
-def alter_chunks(chunks: list[bytes], alteration: BodyAlteration) -> list[bytes]:
-    """The chunks a body alteration delivers before it ends (an ``event: error`` frame included)."""
-    if alteration.end_after is None:
-        return chunks
-    kept = chunks[: alteration.end_after]
-    return [*kept, alteration.error_frame] if alteration.ending == "error" else kept
-
-
-def disconnect_message(fault: DropConnection) -> str:
-    """The message httpx gives when the server goes away before answering."""
-    return _RESET if fault.reset else _DISCONNECTED
-
-
-def retry_after_headers(headers: list[tuple[str, str]], mode: str) -> list[tuple[str, str]]:
-    """Replayed headers with ``retry-after`` made fast as ``mode`` says (see :data:`RETRY_AFTER_MODES`)."""
-    if mode == "recorded" or not any(name.lower() in ("retry-after", "retry-after-ms") for name, _ in headers):
-        return headers
-    out: list[tuple[str, str]] = []
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == "retry-after-ms":
-            continue
-        if lowered == "retry-after" and mode == "zero":
-            value = "0"
-        out.append((name, value))
-    out.append(("Retry-After-Ms", "1"))
-    return out
 
 
 # ------------------------------------------------------------------------------------------------ builders
@@ -441,9 +409,9 @@ def stream_error(
     type_: str = "internal_server_error",
     code: str | None = "internal_server_error",
     **select: Selector,
-) -> StreamError:
+) -> ErrorFrame:
     """Groq's mid-stream failure: ``after_events`` events, then ``event: error`` with Groq's error body."""
-    return StreamError(after_events=after_events, message=message, type=type_, code=code, **select)
+    return ErrorFrame(after_events=after_events, message=message, type=type_, code=code, **select)
 
 
 def drop_connection(after_events: int | None = None, *, reset: bool = False, **select: Selector) -> DropConnection:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from groq_vcr import faults
+from groq_vcr.engine import RetryAfter
+from groq_vcr.engine._reply import alter_chunks, retry_after_headers
 
 URL = "https://api.groq.com/openai/v1/chat/completions"
 MODELS = "https://api.groq.com/openai/v1/models"
@@ -46,7 +48,7 @@ def test_body_faults_select_by_interaction_and_combine() -> None:
 def test_stream_error_frame_is_groqs() -> None:
     alteration = faults.FaultPlan([faults.stream_error(1, "boom")]).on_replay("POST", URL, 0)
     assert alteration is not None
-    chunks = faults.alter_chunks([b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"], alteration)
+    chunks = alter_chunks([b"data: 1\n\n", b"data: 2\n\n", b"data: [DONE]\n\n"], alteration)
     assert chunks == [
         b"data: 1\n\n",
         b'event: error\ndata: {"error":{"message":"boom","type":"internal_server_error",'
@@ -65,7 +67,7 @@ def test_stream_error_frame_is_groqs() -> None:
     ],
 )
 def test_retry_after_rewriting(mode: str, headers: list[tuple[str, str]], expected: list[tuple[str, str]]) -> None:
-    assert faults.retry_after_headers(headers, mode) == expected
+    assert retry_after_headers(headers, RetryAfter(mode)) == expected
 
 
 @pytest.mark.parametrize(

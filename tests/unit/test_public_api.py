@@ -23,6 +23,7 @@ PUBLIC = [
     "Interaction",
     "NoMatchError",
     "RateLimitExhaustedError",
+    "RecordMode",
     "RedactionRules",
     "Redactor",
     "Request",

@@ -20,7 +20,7 @@ import pytest
 from groq_vcr.cassette import _cache as cache
 from groq_vcr.cassette import _identity as matchers
 from groq_vcr.cassette import _storage as storage
-from groq_vcr.cassette._identity import probe
+from groq_vcr.cassette._identity import Probe, probe
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.engine import _httpx as transport
 from groq_vcr.engine import _mismatch as mismatch
@@ -28,6 +28,12 @@ from groq_vcr.engine._player import Player
 from groq_vcr.engine._session import CassetteSession
 
 URL = "https://api.groq.com/openai/v1/chat/completions"
+
+
+def _index(player: Player, request: Probe) -> int | None:
+    """Which recorded interaction ``player`` answers ``request`` with (None: none)."""
+    played = player.play(request)
+    return None if played is None else played.index
 
 
 def _body(k: int, *, stream: bool = False, padding: int = 0) -> bytes:
@@ -83,7 +89,7 @@ def test_player_work_per_request_is_constant(n: int, counted: dict[str, Counter]
     player = Player(_cassette(n))
     requests = [probe("POST", URL, _body(k, stream=k % 4 == 3), {"content-type": "application/json"}) for k in range(n)]
     counted["canonical_body"].calls = 0  # count only what replay does, not building the requests above
-    played = [player.play(request) for request in requests]
+    played = [_index(player, request) for request in requests]
     assert played == list(range(n))
     assert player.stats.lookups == n
     # Live bodies byte-identical to the recorded ones are found by their bytes: nothing is parsed at all.
@@ -99,14 +105,14 @@ def test_repeats_canonicalise_each_recorded_body_at_most_once() -> None:
     player = Player(_cassette(200), allow_repeats=True)
     requests = [probe("POST", URL, _body(k, stream=k % 4 == 3), None) for k in range(200)]
     for request in requests:
-        player.play(request)
+        _index(player, request)
     assert player.stats.bodies_canonicalised == 0
     for request in requests:  # used up: repeats look for other recordings of the same canonical form
-        assert player.play(request) is not None
+        assert _index(player, request) is not None
     canonicalised = player.stats.bodies_canonicalised
     assert canonicalised <= 200
     for request in requests:
-        assert player.play(request) is not None
+        assert _index(player, request) is not None
     assert player.stats.bodies_canonicalised == canonicalised
     assert player.stats.lookups == 600
 
@@ -115,7 +121,7 @@ def test_identical_requests_replay_in_recorded_order_without_scanning() -> None:
     body = _body(1)
     player = Player([_interaction(body, "429 first"), _interaction(body, "200 then"), *_cassette(1_000)])
     request = probe("POST", URL, body, None)
-    assert [player.play(request), player.play(request)] == [0, 1]
+    assert [_index(player, request), _index(player, request)] == [0, 1]
     assert player.stats.bodies_canonicalised == 0  # found by its bytes, nothing parsed
     assert player.stats.closest_searches == 0
 
@@ -123,7 +129,7 @@ def test_identical_requests_replay_in_recorded_order_without_scanning() -> None:
 def test_a_miss_runs_one_closest_search(counted: dict[str, Counter]) -> None:
     player = Player(_cassette(50))
     missing = probe("POST", URL, _body(999), None)
-    assert player.play(missing) is None
+    assert _index(player, missing) is None
     assert player.stats.closest_searches == 0  # play() itself never scans
     assert mismatch.closest(player, missing) is not None
     assert player.stats.closest_searches == 1
@@ -176,7 +182,7 @@ def test_a_body_that_differs_only_in_key_order_matches_through_its_canonical_for
     player = Player(_cassette(10))
     reordered = json.dumps(dict(reversed(list(json.loads(_body(2)).items())))).encode()
     assert reordered != _body(2)
-    assert player.play(probe("POST", URL, reordered, {"content-type": "application/json"})) == 2
+    assert _index(player, probe("POST", URL, reordered, {"content-type": "application/json"})) == 2
     assert counted["canonical_body"].calls == 11  # the ten recorded bodies, then this live one
 
 
@@ -273,5 +279,5 @@ def test_loading_a_big_cassette_peaks_below_three_times_its_size(tmp_path: Path)
 def test_a_body_nested_deeper_than_json_parses_still_matches_byte_for_byte() -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     player = Player([_interaction(deep, "deep")])
-    assert player.play(probe("POST", URL, deep, {"content-type": "application/json"})) == 0
-    assert player.play(probe("POST", URL, deep + b" ", {"content-type": "application/json"})) is None
+    assert _index(player, probe("POST", URL, deep, {"content-type": "application/json"})) == 0
+    assert _index(player, probe("POST", URL, deep + b" ", {"content-type": "application/json"})) is None

@@ -13,7 +13,7 @@ import yaml
 from groq.types.chat import ChatCompletion
 
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.pytest_plugin._plugin import pytest_assertrepr_compare
+from groq_vcr.pytest_plugin._outcomes import pytest_assertrepr_compare
 from groq_vcr.schema._assert import SchemaChecker, SchemaDriftError, assert_schema_matches
 from groq_vcr.schema._schema import schema_of_json, schema_of_sse
 
@@ -170,7 +170,7 @@ def test_schemas_equal():
 """
 
 INNER_CONFTEST = """
-from groq_vcr.pytest_plugin._plugin import pytest_assertrepr_compare as _explain
+from groq_vcr.pytest_plugin._outcomes import pytest_assertrepr_compare as _explain
 
 
 def pytest_assertrepr_compare(config, op, left, right):

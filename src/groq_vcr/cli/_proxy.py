@@ -53,18 +53,15 @@ def proxy(upstream: str, cassette_path: Path, port: int, host: str, record_mode:
         -H "Authorization: Bearer $GROQ_API_KEY" -H 'Content-Type: application/json' \\
         -d '{"model": "llama-3.1-8b-instant", "messages": [{"role": "user", "content": "hi"}]}'
     """
-    from groq_vcr._settings import redaction_for
-    from groq_vcr.engine import CassetteSession, SessionOptions
+    from groq_vcr._settings import redactor_for
+    from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions
     from groq_vcr.servers import RecordingProxy, check_upstream
 
     try:
         check_upstream(upstream)
-        redact, check_text, mask = redaction_for(Path.cwd(), {})
         options = SessionOptions(
-            record_mode=record_mode,
-            mask=mask,
-            redact=redact,
-            check_text=check_text,
+            record_mode=RecordMode(record_mode),
+            redactor=redactor_for(Path.cwd()),
             rerecord_hint=f"groq-vcr proxy --upstream {upstream} --cassette {cassette_path}",
         )
         session = CassetteSession(cassette_path, options)

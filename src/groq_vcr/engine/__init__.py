@@ -13,8 +13,9 @@ from groq_vcr.engine._capture import (
 from groq_vcr.engine._httpx import activate, patch_triples
 from groq_vcr.engine._last_run import DEFAULT_LAST_RUN, LastRun, read_last_run, write_last_run
 from groq_vcr.engine._mismatch import describe_miss
-from groq_vcr.engine._player import Player
-from groq_vcr.engine._session import CassetteSession, PendingRecording, SessionOptions, SessionStats
+from groq_vcr.engine._options import RecordMode, RetryAfter, SessionOptions
+from groq_vcr.engine._player import Played, Player
+from groq_vcr.engine._session import CassetteSession, PendingRecording, SessionStats
 from groq_vcr.engine._use_cassette import use_cassette
 
 __all__ = [
@@ -22,7 +23,10 @@ __all__ = [
     "CassetteSession",
     "LastRun",
     "PendingRecording",
+    "Played",
     "Player",
+    "RecordMode",
+    "RetryAfter",
     "SessionOptions",
     "SessionStats",
     "activate",

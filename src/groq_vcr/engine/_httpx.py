@@ -7,8 +7,8 @@ while a copy is kept, and a caller that closes early leaves just what it receive
 Replayed event streams are yielded one SSE event per chunk.
 
 Faults (:mod:`groq_vcr.faults`) are applied here: an answer fault replaces the reply before the lookup (nothing
-recorded is consumed), a body fault shortens, breaks or paces the replayed chunks. Replayed ``retry-after``
-headers are made fast as ``SessionOptions.retry_after`` says.
+recorded is consumed), a body fault shortens, breaks or paces the replayed chunks. What a replay sends is built
+by :mod:`groq_vcr.engine._reply`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ from typing import Any
 
 import anyio
 
-from groq_vcr import faults as fault_model
-from groq_vcr.cassette import Interaction, probe, split_events
+from groq_vcr.cassette import Interaction
 from groq_vcr.engine._capture import request_from_httpx, response_head_from_httpx
+from groq_vcr.engine._options import RetryAfter
+from groq_vcr.engine._player import Played
+from groq_vcr.engine._reply import Reply, fault_reply, reply_for
 from groq_vcr.engine._session import CassetteSession, PendingRecording
+from groq_vcr.faults import BodyAlteration, DropConnection, ErrorResponse
 
 # The sessions in force, innermost last. Replaced (not mutated) by each activation so that nested
 # activations, including vcrpy's patchers, restore the outer one on exit.
@@ -103,7 +106,7 @@ def _stream_classes_for(module: ModuleType) -> tuple[type, type, type]:
     class FaultStream(module.SyncByteStream, module.AsyncByteStream):  # type: ignore[name-defined,misc]
         """A recorded body delivered as a fault says: paced, and/or ended by a broken connection."""
 
-        def __init__(self, chunks: list[bytes], alteration: fault_model.BodyAlteration, request: Any) -> None:
+        def __init__(self, chunks: list[bytes], alteration: BodyAlteration, request: Any) -> None:
             self._chunks = chunks
             self._alteration = alteration
             self._request = request
@@ -154,17 +157,11 @@ def _read_timeout(request: Any) -> float | None:
     return float(value) if isinstance(value, int | float) else None
 
 
-def replay_headers(interaction: Interaction, body_length: int, retry_after: str = "fast") -> list[tuple[str, str]]:
-    """Recorded headers as sent back on replay (Content-Length made to fit a redacted body, ``retry-after`` made
-    fast as ``retry_after`` says: see :data:`groq_vcr.faults.RETRY_AFTER_MODES`)."""
-    headers = []
-    for name, values in interaction.response.headers.items():
-        lowered = name.lower()
-        for value in values:
-            if lowered == "content-length":
-                value = str(body_length)
-            headers.append((name, value))
-    return fault_model.retry_after_headers(headers, retry_after)
+def _http_response(module: ModuleType, reply: Reply, request: Any, stream: Any) -> Any:
+    extensions = {"http_version": reply.http_version.encode("ascii", "replace")}
+    if reply.reason:
+        extensions["reason_phrase"] = reply.reason.encode("ascii", "replace")
+    return module.Response(reply.status, headers=reply.headers, stream=stream, request=request, extensions=extensions)
 
 
 def build_response(
@@ -172,42 +169,24 @@ def build_response(
     interaction: Interaction,
     request: Any,
     *,
-    alteration: fault_model.BodyAlteration | None = None,
-    retry_after: str = "fast",
+    alteration: BodyAlteration | None = None,
+    retry_after: RetryAfter = RetryAfter.FAST,
 ) -> Any:
     """An ``httpx.Response`` (or httpx2) that replays ``interaction``, altered by body faults if any."""
-    recorded = interaction.response
-    body = recorded.body_bytes
-    chunks = split_events(body) if recorded.is_event_stream else ([body] if body else [])
+    reply = reply_for(interaction, retry_after=retry_after, alteration=alteration)
     replay_stream, _, fault_stream = _stream_classes_for(module)
-    reason = recorded.status.partition(" ")[2]
-    extensions = {
-        "http_version": b"HTTP/2" if recorded.proto_major == 2 else recorded.proto.encode("ascii", "replace"),
-        "reason_phrase": reason.encode("ascii", "replace"),
-    }
-    headers = replay_headers(interaction, len(body), retry_after)
-    if alteration is None:
-        stream = replay_stream(chunks)
-    else:
-        chunks = fault_model.alter_chunks(chunks, alteration)
-        if alteration.end_after is not None:  # the body is no longer what Content-Length announced
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    stream = replay_stream(reply.chunks)
+    if alteration is not None:
         breaks = alteration.end_after is not None and alteration.ending in ("drop", "reset")
-        paced = alteration.between_events > 0
-        stream = fault_stream(chunks, alteration, request) if breaks or paced else replay_stream(chunks)
-    return module.Response(recorded.code, headers=headers, stream=stream, request=request, extensions=extensions)
+        if breaks or alteration.between_events > 0:
+            stream = fault_stream(reply.chunks, alteration, request)
+    return _http_response(module, reply, request, stream)
 
 
-def fault_response(module: ModuleType, fault: fault_model.ErrorResponse, request: Any, retry_after: str) -> Any:
+def fault_response(module: ModuleType, fault: ErrorResponse, request: Any, retry_after: RetryAfter) -> Any:
     """The ``httpx.Response`` (or httpx2) of an answer fault: Groq's error status, body and headers."""
-    headers = [*fault.headers, ("Content-Length", str(len(fault.body)))]
-    return module.Response(
-        fault.status,
-        headers=fault_model.retry_after_headers(headers, retry_after),
-        stream=_stream_classes_for(module)[0]([fault.body] if fault.body else []),
-        request=request,
-        extensions={"http_version": b"HTTP/1.1"},
-    )
+    reply = fault_reply(fault, retry_after=retry_after)
+    return _http_response(module, reply, request, _stream_classes_for(module)[0](reply.chunks))
 
 
 def _answer_fault(module: ModuleType, session: CassetteSession, request: Any) -> Any:
@@ -216,28 +195,20 @@ def _answer_fault(module: ModuleType, session: CassetteSession, request: Any) ->
     fault = plan.at_send(request.method, str(request.url)) if plan else None
     if fault is None:
         return None
-    if isinstance(fault, fault_model.DropConnection):
+    if isinstance(fault, DropConnection):
         error = module.ReadError if fault.reset else module.RemoteProtocolError
-        raise error(fault_model.disconnect_message(fault), request=request)
+        raise error(fault.disconnect_message(), request=request)
     return fault_response(module, fault, request, session.options.retry_after)
 
 
-def _replayed(module: ModuleType, session: CassetteSession, found: Interaction, request: Any) -> tuple[Any, float]:
-    """The replay of ``found`` with the session's body faults, and how long to hold it back (first byte)."""
+def _replayed(module: ModuleType, session: CassetteSession, played: Played, request: Any) -> tuple[Any, float]:
+    """The replay of ``played`` with the session's body faults, and how long to hold it back (first byte)."""
     plan = session.options.faults
-    alteration = None
-    if plan:
-        index = _index_of(session, found)
-        alteration = plan.on_replay(request.method, str(request.url), index)
-    response = build_response(module, found, request, alteration=alteration, retry_after=session.options.retry_after)
+    alteration = plan.on_replay(request.method, str(request.url), played.index) if plan else None
+    response = build_response(
+        module, played.interaction, request, alteration=alteration, retry_after=session.options.retry_after
+    )
     return response, (alteration.first_byte if alteration is not None else 0.0)
-
-
-def _index_of(session: CassetteSession, found: Interaction) -> int:
-    interactions = session.player.interactions
-    if 0 <= found.id < len(interactions) and interactions[found.id] is found:  # ids are positions once saved
-        return found.id
-    return next((i for i, it in enumerate(interactions) if it is found), -1)
 
 
 def _first_byte_timeout(request: Any, wait: float) -> tuple[float, bool]:
@@ -253,8 +224,8 @@ def _answer(module: ModuleType, session: CassetteSession, request: Any, body: by
     faulted = _answer_fault(module, session, request)
     if faulted is not None:
         return faulted, 0.0
-    found = session.lookup(probe(request.method, str(request.url), body, request.headers, session.options.mask))
-    return None if found is None else _replayed(module, session, found, request)
+    played = session.lookup(session.probe(request.method, str(request.url), body, request.headers))
+    return None if played is None else _replayed(module, session, played, request)
 
 
 def _record(

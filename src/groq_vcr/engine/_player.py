@@ -16,6 +16,14 @@ from dataclasses import dataclass
 from groq_vcr.cassette import Interaction, Masker, Probe, RequestKey, mask_secrets, normalise_url, probe
 
 
+@dataclass(frozen=True, slots=True)
+class Played:
+    """The recorded interaction chosen to answer a request, and its position in the cassette."""
+
+    index: int
+    interaction: Interaction
+
+
 @dataclass
 class PlayerStats:
     """Counters that let tests check the cost of matching without timing it."""
@@ -122,8 +130,8 @@ class Player:
             bucket.by_form = forms
         return bucket.by_form
 
-    def play(self, request: Probe) -> int | None:
-        """Index of the interaction that answers ``request`` (marked played), or None.
+    def play(self, request: Probe) -> Played | None:
+        """The interaction that answers ``request`` (marked played), or None.
 
         A live body byte-identical to a recorded one is found by a dict lookup on its bytes, with nothing
         parsed. Any other body is masked and canonicalised, and matched against the recordings with the same
@@ -153,7 +161,7 @@ class Player:
             else:
                 return None
             self.play_counts[index] += 1
-            return index
+            return Played(index, self.interactions[index])
 
     def was_used_up(self, key: RequestKey) -> bool:
         """Whether interactions with this key exist but have all been played already."""

@@ -13,16 +13,17 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from groq_vcr._settings import redaction_for
+from groq_vcr._settings import OVERRIDES_KEY, parse_choice, redactor_for
 from groq_vcr.engine._httpx import activate
-from groq_vcr.engine._session import CassetteSession, SessionOptions
+from groq_vcr.engine._options import RecordMode, SessionOptions
+from groq_vcr.engine._session import CassetteSession
 
 
 @contextlib.contextmanager
 def use_cassette(
     path: str | Path,
     *,
-    record_mode: str = "once",
+    record_mode: RecordMode | str = RecordMode.ONCE,
     allow_repeats: bool = False,
     redact: Mapping[str, Any] | None = None,
     project_root: str | Path = ".",
@@ -34,13 +35,12 @@ def use_cassette(
     redaction rules (``headers``, ``json-fields``, ``query-params``, ``patterns``), added to the project's
     ``[tool.groq-vcr.redact]`` ones found under ``project_root``. Nothing is saved if the block raises.
     """
-    redactor, check_text, mask = redaction_for(Path(project_root), {"groq_vcr_redact": dict(redact or {})})
-    session = CassetteSession(
-        path,
-        SessionOptions(
-            record_mode=record_mode, allow_repeats=allow_repeats, redact=redactor, check_text=check_text, mask=mask
-        ),
+    options = SessionOptions(
+        record_mode=parse_choice(RecordMode, record_mode, where="use_cassette(record_mode=...)"),
+        allow_repeats=allow_repeats,
+        redactor=redactor_for(Path(project_root), {OVERRIDES_KEY: dict(redact or {})}),
     )
+    session = CassetteSession(path, options)
     with activate(session):
         yield session
     session.close()

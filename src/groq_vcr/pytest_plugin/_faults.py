@@ -1,20 +1,17 @@
-"""pytest side of fault injection: the ``groq_fault`` marker and the ``groq_faults`` fixture.
+"""The ``groq_fault`` marker: faults a test's replayed Groq replies get, without editing its cassette.
 
-The plugin (:mod:`groq_vcr.plugin`) registers :data:`MARKER_HELP`, exposes :func:`groq_faults`, and passes
-:func:`session_fault_options` into each cassette's ``SessionOptions``, so the faults of the test being run reach
-its cassette session. The marker and the fixture share one :class:`~groq_vcr.faults.FaultPlan` per test: faults
-added from the test body apply to the requests made after that.
+The marker and the ``groq_faults`` fixture share one :class:`~groq_vcr.faults.FaultPlan` per test, which the
+test's cassette sessions receive in their options: faults added from the test body apply to the requests made
+after that.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from groq_vcr.faults import RETRY_AFTER_MODES, FaultPlan, build_fault
+from groq_vcr.faults import FaultPlan, build_fault
 
-__all__ = ["MARKER_HELP", "RETRY_AFTER_KEY", "fault_plan_for", "session_fault_options"]
+__all__ = ["MARKER_HELP", "fault_plan_for"]
 
 MARKER_HELP = (
     "groq_fault(fault, **settings): alter this test's replayed Groq replies without editing the cassette; "
@@ -24,10 +21,11 @@ MARKER_HELP = (
 )
 """The marker's line in ``pytest --markers``."""
 
-RETRY_AFTER_KEY = "groq_vcr_retry_after"
-"""The ``vcr_config`` / ``@pytest.mark.vcr`` key that sets how replayed ``retry-after`` is honoured."""
-
 _PLAN = pytest.StashKey[FaultPlan]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
 
 
 def fault_plan_for(item: pytest.Item) -> FaultPlan:
@@ -47,15 +45,3 @@ def fault_plan_for(item: pytest.Item) -> FaultPlan:
                 raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.groq_fault: {exc}") from None
         plan = item.stash[_PLAN] = FaultPlan(faults)
     return plan
-
-
-def session_fault_options(item: pytest.Item | None, config: dict[str, Any]) -> dict[str, Any]:
-    """``SessionOptions`` keyword arguments for faults: ``faults`` (the test's plan) and ``retry_after``.
-
-    ``config`` is the merged ``vcr_config`` / marker keyword arguments; ``groq_vcr_retry_after`` there chooses
-    ``fast`` (default), ``zero`` or ``recorded`` (see :data:`groq_vcr.faults.RETRY_AFTER_MODES`).
-    """
-    mode = str(config.get(RETRY_AFTER_KEY, "fast"))
-    if mode not in RETRY_AFTER_MODES:
-        raise pytest.UsageError(f"{RETRY_AFTER_KEY}={mode!r} is not one of {', '.join(RETRY_AFTER_MODES)}")
-    return {"faults": fault_plan_for(item) if item is not None else None, "retry_after": mode}

@@ -22,8 +22,8 @@ from vcr.cassette import Cassette as VcrCassette
 from vcr.cassette import CassetteContextDecorator, _run_hooks
 from vcr.request import Request as VcrRequest
 
-from groq_vcr.cassette import Interaction, Probe, Request, Response, body_text_or_bytes, canonical_header_name, probe
-from groq_vcr.engine import CassetteSession, SessionOptions, patch_triples
+from groq_vcr.cassette import Interaction, Probe, Request, Response, body_text_or_bytes, canonical_header_name
+from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions, patch_triples
 
 OPTIONS_KEY = "groq_vcr_options"
 
@@ -56,16 +56,19 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
 
     def __init__(self, path: str, *, groq_vcr_options: SessionOptions | None = None, **kwargs: Any) -> None:
         super().__init__(path, **kwargs)
-        self._options = groq_vcr_options or SessionOptions()
-        self._options.record_mode = _record_mode_name(self.record_mode)
-        self._options.allow_repeats = self._options.allow_repeats or bool(self.allow_playback_repeats)
+        options = groq_vcr_options or SessionOptions()
+        self._options = dataclasses.replace(
+            options,
+            record_mode=RecordMode(_record_mode_name(self.record_mode)),
+            allow_repeats=options.allow_repeats or bool(self.allow_playback_repeats),
+            before_save=self._user_hooks,
+        )
         self.session: CassetteSession | None = None
         self._answers: dict[int, Interaction] = {}
         self.save_error: BaseException | None = None
 
     # --- vcrpy life cycle -------------------------------------------------------------------------------
     def _load(self) -> None:
-        self._options.before_record = self._user_hooks
         self.session = CassetteSession(self._path, self._options)
         existing: tuple[Any, ...] = tuple(getattr(self, "custom_patches", ()))
         self.custom_patches = (*existing, *patch_triples(self.session))
@@ -109,23 +112,24 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
             body = body.encode("utf-8")
         elif not isinstance(body, bytes):
             body = vcr_request.body_bytes or b""
-        return probe(vcr_request.method, vcr_request.uri, body, dict(vcr_request.headers), self.session.options.mask)
+        return self.session.probe(vcr_request.method, vcr_request.uri, body, dict(vcr_request.headers))
 
     def can_play_response_for(self, request: VcrRequest) -> bool:
         assert self.session is not None
         found = self.session.lookup(self._probe(request))
         if found is None:
             return False
-        self._answers[id(request)] = found
+        self._answers[id(request)] = found.interaction
         return True
 
     def play_response(self, request: VcrRequest) -> dict[str, Any]:
         found = self._answers.pop(id(request), None)
         if found is None:
             assert self.session is not None
-            found = self.session.lookup(self._probe(request))
-            if found is None:
+            played = self.session.lookup(self._probe(request))
+            if played is None:
                 raise LookupError(f"no recorded response for {request.method} {request.uri}")
+            found = played.interaction
         return to_vcrpy_response(found.response)
 
     @property

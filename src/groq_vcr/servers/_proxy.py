@@ -38,9 +38,8 @@ from starlette.responses import Response as HttpResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from groq_vcr.cassette import probe
-from groq_vcr.engine import CassetteSession, PendingRecording, request_from_httpx, response_head_from_httpx
-from groq_vcr.errors import InputError
+from groq_vcr.engine import CassetteSession, PendingRecording, RecordMode, request_from_httpx, response_head_from_httpx
+from groq_vcr.errors import GroqVcrError, InputError
 from groq_vcr.servers._replay import (
     HOP_BY_HOP_HEADERS,
     HTTP_METHODS,
@@ -51,7 +50,7 @@ from groq_vcr.servers._replay import (
 
 __all__ = ["PROXY_RECORD_MODES", "RecordingProxy", "check_upstream"]
 
-PROXY_RECORD_MODES = ("all", "new_episodes")
+PROXY_RECORD_MODES = (RecordMode.ALL, RecordMode.NEW_EPISODES)
 """``all``: forward and record every request. ``new_episodes``: answer from the cassette when it can, else record."""
 
 DEFAULT_TIMEOUT_SECONDS = 600.0
@@ -120,10 +119,8 @@ class RecordingProxy:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         on_save_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        if session.options.record_mode not in PROXY_RECORD_MODES:
-            raise ValueError(
-                f"the proxy records with mode 'all' or 'new_episodes', not {session.options.record_mode!r}"
-            )
+        if session.record_mode not in PROXY_RECORD_MODES:
+            raise GroqVcrError(f"the proxy records with mode 'all' or 'new_episodes', not {str(session.record_mode)!r}")
         self.upstream = check_upstream(upstream)
         self.session = session
         self.timeout = timeout
@@ -163,9 +160,9 @@ class RecordingProxy:
         body = await request.body()
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED]
         outgoing = httpx.Request(request.method, url, headers=headers, content=body)
-        found = self.session.lookup(probe(request.method, url, body, outgoing.headers, self.session.options.mask))
-        if found is not None:
-            return replay_response(found)
+        played = self.session.lookup(self.session.probe(request.method, url, body, outgoing.headers))
+        if played is not None:
+            return replay_response(played.interaction)
         started = time.perf_counter_ns()
         try:
             upstream = await self._http().send(outgoing, stream=True)

@@ -132,8 +132,8 @@ class ReplayDeck:
 
     def answer(self, request: Probe) -> Interaction:
         """The recorded interaction for ``request``; :class:`NoMatchError` with the full explanation if none."""
-        index = self.player.play(request)
-        if index is None:
+        played = self.player.play(request)
+        if played is None:
             message = describe_miss(
                 request,
                 self.player,
@@ -144,7 +144,7 @@ class ReplayDeck:
             if self.player.was_used_up(request.key):
                 message += "\n  replay server: restart it with --allow-repeats to answer repeated requests again"
             raise NoMatchError(message)
-        return self.player.interactions[index]
+        return played.interaction
 
     def _rerecord_hint(self) -> str:
         upstream = self._default_origin or "https://api.groq.com"

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from groq_vcr._settings import masker, redactor_for
+from groq_vcr._settings import redactor_for
 from groq_vcr.cassette import Cassette, dumps, load_cassette, validate_cassette_text
-from groq_vcr.engine import CassetteSession, SessionOptions, activate
+from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions, activate
 from groq_vcr.redaction import Redactor
 from groq_vcr.schema import compare, schema_of, schema_of_interaction
 
@@ -221,14 +221,8 @@ def _client(base_url: str | None, api_key: str, *, max_retries: int = 0) -> Any:
     return groq.Groq(**kwargs)
 
 
-def _session(path: Path, redactor: Redactor, record_mode: str) -> CassetteSession:
-    options = SessionOptions(
-        record_mode=record_mode,
-        redact=redactor.redact_cassette,
-        check_text=redactor.assert_clean,
-        mask=masker(redactor),
-    )
-    return CassetteSession(path, options)
+def _session(path: Path, redactor: Redactor, record_mode: RecordMode) -> CassetteSession:
+    return CassetteSession(path, SessionOptions(record_mode=record_mode, redactor=redactor))
 
 
 def _fake_key() -> str:
@@ -246,7 +240,7 @@ def _record(
     with _client(base_url, api_key, max_retries=0 if base_url else 2) as client:
         for scenario in SCENARIOS:
             path = report.out / f"{scenario.name}.yaml"
-            session = _session(path, redactor, "all")
+            session = _session(path, redactor, RecordMode.ALL)
             try:
                 with activate(session):
                     outcome = scenario.call(client)
@@ -311,7 +305,7 @@ def _replay(
     with _client(base_url, _fake_key()) as client:
         for scenario in SCENARIOS:
             path = report.out / f"{scenario.name}.yaml"
-            session = _session(path, redactor, "none")
+            session = _session(path, redactor, RecordMode.NONE)
             try:
                 with activate(session):
                     outcome = scenario.call(client)

@@ -1,0 +1,94 @@
+"""How a cassette is used: typed, frozen options, decided once by whoever opens the cassette.
+
+The pytest plugin, ``use_cassette``, the CLI and the servers each build one :class:`SessionOptions`; nothing
+changes it afterwards (the vcrpy bridge derives its own copy with :func:`dataclasses.replace`). Hooks are named
+by the moment they run, in go-vcr's vocabulary.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from groq_vcr._settings import OnExpired, parse_choice
+from groq_vcr.cassette import Cassette, Interaction
+from groq_vcr.faults import FaultPlan
+from groq_vcr.redaction import Redactor
+
+if TYPE_CHECKING:
+    from groq_vcr.engine._session import SessionStats
+
+__all__ = ["RecordMode", "RetryAfter", "SessionOptions"]
+
+
+class RecordMode(enum.StrEnum):
+    """When a request with no recorded answer may go to the real server (pytest-recording's modes)."""
+
+    NONE = "none"
+    """Replay only: a request with no recording is an error."""
+    ONCE = "once"
+    """Record only when the cassette does not exist yet."""
+    NEW_EPISODES = "new_episodes"
+    """Replay what matches, record the rest."""
+    ALL = "all"
+    """Send every request live and record it; a new recording replaces the old one of the same request."""
+
+
+class RetryAfter(enum.StrEnum):
+    """How a replayed ``retry-after`` is honoured."""
+
+    FAST = "fast"
+    """Add ``retry-after-ms: 1``, which the SDKs read first; ``retry-after`` stays as recorded."""
+    ZERO = "zero"
+    """Also set ``retry-after: 0`` (for code that sleeps on it itself)."""
+    RECORDED = "recorded"
+    """Replay both as recorded, so the SDKs really wait."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionOptions:
+    """How a cassette is used. The defaults are the safe ones: replay only, built-in redaction."""
+
+    record_mode: RecordMode = RecordMode.NONE
+    allow_repeats: bool = False
+    """Once the recordings of a request are used up, answer it again with the last one."""
+    redactor: Redactor = field(default_factory=Redactor)
+    """The one redaction object: it redacts what is saved, masks live requests before matching (so a real key
+    matches its placeholder) and scans the exact text before it is written (fail closed)."""
+    faults: FaultPlan | None = None
+    """Faults injected into replies (:mod:`groq_vcr.faults`); the plugin fills it from ``groq_fault`` markers."""
+    retry_after: RetryAfter = RetryAfter.FAST
+    rerecord_hint: str = "pytest --record-mode=rewrite"
+    """The command a miss or an expired cassette names to fix it."""
+
+    before_save: Callable[[Interaction], Interaction | None] | None = None
+    """Runs on each new interaction when the cassette is saved, before redaction; None drops the interaction
+    (the plugin runs vcrpy's ``before_record_request``/``before_record_response`` hooks here)."""
+    before_write: Callable[[Cassette], Cassette] | None = None
+    """The last word on the redacted cassette, just before the fail-closed scan and the write."""
+
+    max_age: timedelta | None = None
+    """A loaded cassette whose newest ``Date`` header is older than this is expired (None: never)."""
+    on_expired: OnExpired = OnExpired.WARN
+    live_available: bool = True
+    """Whether re-recording an expired cassette can reach the server (the plugin: ``GROQ_API_KEY`` is set)."""
+
+    verify: bool = False
+    """Verify mode: send every request live, compare response schemas with the recording, never save."""
+    verify_strict: bool = False
+    """In verify mode, count added fields as drift too."""
+
+    may_save: Callable[[], bool] | None = None
+    """Asked before saving; the pytest plugin answers False for a failed test (nothing half-recorded is kept)."""
+    on_close: Callable[[SessionStats], None] | None = None
+    """Told what happened once the cassette is closed (the end-of-run summary collects these)."""
+
+    def __post_init__(self) -> None:
+        # The modes may be given as their names ("all"); a wrong one is a clear error, not a silent default.
+        for name, kind in (("record_mode", RecordMode), ("retry_after", RetryAfter), ("on_expired", OnExpired)):
+            value = getattr(self, name)
+            if not isinstance(value, kind):
+                object.__setattr__(self, name, parse_choice(kind, value, where=f"SessionOptions({name}=...)"))

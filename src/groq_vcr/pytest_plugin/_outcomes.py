@@ -1,0 +1,101 @@
+"""What a test's cassettes make of its report.
+
+- A replay miss (:class:`~groq_vcr.NoMatchError`) and an expired cassette with ``on-expired = fail``
+  (:class:`~groq_vcr.CassetteExpiredError`) are reported as the failure they are, with their explanation and
+  no traceback. A miss is a ``BaseException`` on purpose: the SDKs catch ``Exception`` from their transport
+  and retry it as a connection error, which would hide the explanation behind ``APIConnectionError`` after
+  seconds of back-off.
+- What a failed test recorded is not saved (unless ``--groq-vcr-keep-failed``).
+- Unused interactions (``--groq-vcr-fail-unused``) and verify-mode drift fail the test at teardown, when its
+  cassettes close.
+- ``assert schema_a == schema_b`` is explained as a schema drift report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+import pytest
+
+from groq_vcr.engine import SessionStats
+from groq_vcr.errors import CassetteExpiredError, NoMatchError
+from groq_vcr.pytest_plugin._summary import record_stats
+from groq_vcr.schema import Schema, compare
+
+__all__ = ["session_callbacks"]
+
+_FAILED = pytest.StashKey[bool]()
+_UNUSED = pytest.StashKey[list[str]]()
+_DRIFT = pytest.StashKey[list[str]]()
+
+_EXPLAINED = (NoMatchError, CassetteExpiredError)
+"""Failures whose message is the whole story: reported without a traceback."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("groq-vcr", "groq-vcr cassettes")
+    group.addoption(
+        "--groq-vcr-fail-unused",
+        action="store_true",
+        default=False,
+        help="Fail a test whose cassette has interactions it never played.",
+    )
+    group.addoption(
+        "--groq-vcr-keep-failed",
+        action="store_true",
+        default=False,
+        help="Save interactions recorded by a test that fails (by default they are discarded).",
+    )
+
+
+def session_callbacks(
+    config: pytest.Config, item: pytest.Item | None, *, keep_failed: bool
+) -> tuple[Callable[[], bool], Callable[[SessionStats], None]]:
+    """``(may_save, on_close)`` for a cassette session opened by ``item``."""
+
+    def may_save() -> bool:
+        return keep_failed or item is None or not item.stash.get(_FAILED, False)
+
+    def on_close(stats: SessionStats) -> None:
+        record_stats(config, stats)
+        if item is None:
+            return
+        if stats.unused and config.getoption("--groq-vcr-fail-unused"):
+            never = ", ".join("#" + str(i) for i in stats.unused)
+            item.stash.setdefault(_UNUSED, []).append(f"  {stats.path}: interactions {never} never played")
+        for result in stats.verified:
+            if not result["ok"]:
+                report = "\n".join(f"      {line}" for line in str(result["text"]).splitlines())
+                item.stash.setdefault(_DRIFT, []).append(f"  {stats.path} {result['label']}:\n{report}")
+
+    return may_save, on_close
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(_EXPLAINED):
+        report.longrepr = call.excinfo.getrepr(style="value")
+    if report.when == "call" and report.failed:
+        item.stash[_FAILED] = True
+    if report.when == "teardown" and report.passed:
+        problems: list[str] = []
+        unused = item.stash.get(_UNUSED, None)
+        if unused:
+            problems.append("groq-vcr: unused recorded interactions (--groq-vcr-fail-unused):\n" + "\n".join(unused))
+        drift = item.stash.get(_DRIFT, None)
+        if drift:
+            problems.append("groq-vcr verify: live responses drifted from the cassette:\n" + "\n".join(drift))
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(problems)
+    return report
+
+
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> list[str] | None:
+    """``assert schema_a == schema_b`` explained as a schema drift report."""
+    if op != "==" or not isinstance(left, Schema) or not isinstance(right, Schema):
+        return None
+    report = compare(left, right)
+    return ["response schemas differ (left -> right):", *report.to_text().splitlines()]

@@ -1,0 +1,35 @@
+"""pytest-recording's VCR, turned into a groq-vcr one for the test being set up.
+
+pytest-recording calls ``pytest_recording_configure(config, vcr)`` from its ``vcr`` fixture; the options of the
+cassette come from the test being set up at that moment (:func:`~groq_vcr.pytest_plugin._options.session_options`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from groq_vcr.engine import SessionOptions
+from groq_vcr.pytest_plugin._options import session_options
+from groq_vcr.pytest_plugin._vcr import install
+
+_current_item: pytest.Item | None = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    global _current_item
+    _current_item = item
+    return (yield)
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """Make ``vcr.use_cassette`` open groq-vcr cassettes with the options of the test being set up."""
+    item = _current_item
+
+    def make_options(kwargs: dict[str, Any]) -> SessionOptions:
+        return session_options(config, item, kwargs)
+
+    install(vcr, make_options)

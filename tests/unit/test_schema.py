@@ -16,19 +16,9 @@ from groq.types.chat import ChatCompletion, ChatCompletionChunk
 from groq_vcr.cassette import _sse as sse
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.schema._schema import (
-    Schema,
-    SchemaReport,
-    compare,
-    compare_cassettes,
-    pair_interactions,
-    request_key,
-    schema_of,
-    schema_of_body,
-    schema_of_chunks,
-    schema_of_json,
-    schema_of_sse,
-)
+from groq_vcr.schema._compare import SchemaReport, compare
+from groq_vcr.schema._drift import compare_cassettes, pair_interactions, request_key
+from groq_vcr.schema._infer import Schema, schema_of, schema_of_body, schema_of_chunks, schema_of_json, schema_of_sse
 
 DATA = Path(__file__).parent.parent / "data" / "responses"
 

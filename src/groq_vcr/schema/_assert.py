@@ -16,7 +16,9 @@ from typing import Any
 
 from groq_vcr.cassette import Cassette, Interaction, Request
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.schema._schema import SchemaReport, compare, interaction_label, request_key, schema_of
+from groq_vcr.schema._compare import SchemaReport, compare
+from groq_vcr.schema._drift import interaction_label, request_key
+from groq_vcr.schema._infer import schema_of
 
 __all__ = [
     "SchemaChecker",

@@ -12,14 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from groq_vcr.cassette import Interaction
-from groq_vcr.schema._schema import (
-    SchemaChange,
-    SchemaReport,
-    compare,
-    interaction_label,
-    pair_interactions,
-    schema_of_interaction,
-)
+from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
+from groq_vcr.schema._drift import interaction_label, pair_interactions
+from groq_vcr.schema._infer import schema_of_interaction
 
 __all__ = ["VerifiedInteraction", "verify_live"]
 

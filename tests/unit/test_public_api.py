@@ -31,6 +31,7 @@ PUBLIC = [
     "Schema",
     "SchemaChange",
     "SchemaChecker",
+    "SchemaDriftError",
     "SchemaReport",
     "SecretFoundError",
     "SessionStats",

@@ -12,9 +12,9 @@ import pytest
 import yaml
 from groq.types.chat import ChatCompletion
 
-from groq_vcr.errors import GroqVcrError
+from groq_vcr.errors import GroqVcrError, SchemaDriftError
 from groq_vcr.pytest_plugin._plugin import pytest_assertrepr_compare
-from groq_vcr.schema._assert import SchemaChecker, SchemaDriftError, assert_schema_matches
+from groq_vcr.schema._assert import SchemaChecker, assert_schema_matches
 from groq_vcr.schema._infer import schema_of_json, schema_of_sse
 
 DATA = Path(__file__).parent.parent / "data" / "responses"

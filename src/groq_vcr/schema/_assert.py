@@ -15,32 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from groq_vcr.cassette import Cassette, Interaction, Request
-from groq_vcr.errors import GroqVcrError
+from groq_vcr.errors import GroqVcrError, SchemaDriftError
 from groq_vcr.schema._compare import SchemaReport, compare
 from groq_vcr.schema._drift import interaction_label, request_key
 from groq_vcr.schema._infer import schema_of
 
-__all__ = [
-    "SchemaChecker",
-    "SchemaDriftError",
-    "assert_schema_matches",
-]
-
-
-class SchemaDriftError(AssertionError, GroqVcrError):
-    """A response's schema differs from the recorded one in a way that fails (the message is the report)."""
-
-    def __init__(self, report: SchemaReport, *, where: str | None = None) -> None:
-        self.report = report
-        self.where = where
-        super().__init__(self._render())
-
-    def _render(self) -> str:
-        strictness = " (strict: additive changes fail too)" if self.report.strict else ""
-        head = "response schema drifted" + (f" from {self.where}" if self.where else "") + strictness
-        body = "\n".join(f"  {line}" for line in self.report.to_text().splitlines())
-        fix = "re-record the cassette (pytest --record-mode=rewrite) if the new shape is expected"
-        return f"{head}:\n{body}\n{fix}"
+__all__ = ["SchemaChecker", "assert_schema_matches"]
 
 
 def assert_schema_matches(actual: Any, recorded: Any, *, strict: bool = False) -> SchemaReport:

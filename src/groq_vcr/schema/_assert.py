@@ -17,7 +17,7 @@ from typing import Any
 from groq_vcr.cassette import Cassette, Interaction, Request
 from groq_vcr.errors import GroqVcrError, SchemaDriftError
 from groq_vcr.schema._compare import SchemaReport, compare
-from groq_vcr.schema._drift import interaction_label, request_key
+from groq_vcr.schema._drift import interaction_label, pairing_key
 from groq_vcr.schema._infer import schema_of
 
 __all__ = ["SchemaChecker", "assert_schema_matches"]
@@ -83,8 +83,8 @@ class SchemaChecker:
             return interactions[interaction]
         request = _request_of(response)
         if request is not None:
-            key = request_key(request)
-            matches = [i for i, recorded in enumerate(interactions) if request_key(recorded.request) == key]
+            key = pairing_key(request)
+            matches = [i for i, recorded in enumerate(interactions) if pairing_key(recorded.request) == key]
             if matches:
                 position = next((i for i in matches if i not in self._checked), matches[0])
                 return interactions[position]

@@ -6,16 +6,13 @@ the ``groq_schema`` fixture (a response against the test's cassette).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from groq_vcr.cassette import Cassette, Interaction, Request
+from groq_vcr.cassette import Cassette, Interaction, Request, RequestKey, probe
 from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
 from groq_vcr.schema._infer import schema_of_interaction
 
@@ -25,49 +22,31 @@ __all__ = [
     "compare_cassettes",
     "interaction_label",
     "pair_interactions",
-    "request_key",
+    "pairing_key",
 ]
 
 
-def _canonical_body(request: Request) -> bytes:
-    body = request.body_bytes
-    try:
-        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode("utf-8")
-    except ValueError:
-        pass
-    content_type = request.header("Content-Type") or ""
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    if match and content_type.lower().startswith("multipart/"):
-        # The multipart boundary is random per run; everything else in the body is the request.
-        return body.replace(match.group(1).encode("latin-1"), b"BOUNDARY")
-    return body
-
-
-def request_key(request: Request) -> tuple[str, str, str]:
-    """What pairs an old and a new interaction: method, URL path + sorted query (not the host), canonical body.
-
-    JSON bodies compare key-order-insensitively; multipart bodies ignore their boundary. The body is hashed.
-    """
-    parts = urlsplit(request.url)
-    query = "&".join(f"{k}={v}" for k, v in sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    target = parts.path + (f"?{query}" if query else "")
-    return request.method.upper(), target, hashlib.sha256(_canonical_body(request)).hexdigest()
+def pairing_key(request: Request) -> RequestKey:
+    """What pairs a request of one recording with the same request of another: its replay identity
+    (:class:`~groq_vcr.cassette.RequestKey`) without the origin, since recordings compared for drift may come
+    from different servers (a drift run re-records against the local Groq-compatible server)."""
+    return probe(request.method, request.url, request.body_bytes, request.headers).key.without_origin()
 
 
 def pair_interactions(
     old: Sequence[Interaction], new: Sequence[Interaction]
 ) -> tuple[list[tuple[Interaction, Interaction]], list[Interaction], list[Interaction]]:
-    """Pair old and new interactions by :func:`request_key`, in recorded order among equal requests.
+    """Pair old and new interactions by :func:`pairing_key`, in recorded order among equal requests.
 
     Returns ``(pairs, removed, added)``: interactions only in ``old`` are removed, only in ``new`` added.
     """
-    waiting: dict[tuple[str, str, str], list[Interaction]] = defaultdict(list)
+    waiting: dict[RequestKey, list[Interaction]] = defaultdict(list)
     for interaction in new:
-        waiting[request_key(interaction.request)].append(interaction)
+        waiting[pairing_key(interaction.request)].append(interaction)
     pairs: list[tuple[Interaction, Interaction]] = []
     removed: list[Interaction] = []
     for interaction in old:
-        candidates = waiting.get(request_key(interaction.request))
+        candidates = waiting.get(pairing_key(interaction.request))
         if candidates:
             pairs.append((interaction, candidates.pop(0)))
         else:
@@ -78,9 +57,10 @@ def pair_interactions(
 
 
 def interaction_label(interaction: Interaction) -> str:
-    """``#0 POST /openai/v1/chat/completions``."""
-    method, target, _ = request_key(interaction.request)
-    return f"#{interaction.id} {method} {target}"
+    """``#0 POST /openai/v1/chat/completions`` (method and target as the request identity normalises them)."""
+    request = interaction.request
+    seen = probe(request.method, request.url, request.body_bytes, request.headers)
+    return f"#{interaction.id} {seen.method} {seen.target}"
 
 
 @dataclass(frozen=True)

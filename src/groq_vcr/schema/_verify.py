@@ -1,8 +1,8 @@
 """Verify mode: compare the schemas of live responses with the recorded ones, never touching the cassette.
 
 A verify session sends every request live (see ``SessionOptions.verify``); when it closes, each live
-interaction is paired with the recorded interaction that has the same request (method, path + query,
-canonical body) and their response schemas are compared with :func:`groq_vcr.schema.compare`.
+interaction is paired with the recorded interaction that has the same request (the replay identity without
+the origin, see :func:`pair_interactions`) and their response schemas are compared with :func:`compare`.
 """
 
 from __future__ import annotations

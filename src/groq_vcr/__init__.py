@@ -23,6 +23,7 @@ _HOMES: dict[str, str] = {
             "InputError",
             "NoMatchError",
             "RateLimitExhaustedError",
+            "SchemaDriftError",
             "SecretFoundError",
         ),
         "groq_vcr.errors",
@@ -83,6 +84,7 @@ __all__ = [
     "Schema",
     "SchemaChange",
     "SchemaChecker",
+    "SchemaDriftError",
     "SchemaReport",
     "SecretFoundError",
     "SessionStats",
@@ -123,6 +125,7 @@ if TYPE_CHECKING:
         InputError,
         NoMatchError,
         RateLimitExhaustedError,
+        SchemaDriftError,
         SecretFoundError,
     )
     from groq_vcr.redaction import Finding, RedactionRules, Redactor

@@ -7,6 +7,10 @@ and its message is a sentence that says what happened, where, and how to fix it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: this module imports nothing of groq-vcr at run time
+    from groq_vcr.schema import SchemaReport
 
 
 class GroqVcrError(Exception):
@@ -61,6 +65,22 @@ class NoMatchError(BaseException):
     ``except GroqVcrError`` does not see it. In pytest it is reported as the test's failure, without a
     traceback.
     """
+
+
+class SchemaDriftError(AssertionError, GroqVcrError):
+    """A response's schema differs from the recorded one in a way that fails (the message is the report)."""
+
+    def __init__(self, report: SchemaReport, *, where: str | None = None) -> None:
+        self.report = report
+        self.where = where
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        strictness = " (strict: additive changes fail too)" if self.report.strict else ""
+        head = "response schema drifted" + (f" from {self.where}" if self.where else "") + strictness
+        body = "\n".join(f"  {line}" for line in self.report.to_text().splitlines())
+        fix = "re-record the cassette (pytest --record-mode=rewrite) if the new shape is expected"
+        return f"{head}:\n{body}\n{fix}"
 
 
 class InputError(GroqVcrError):

@@ -421,10 +421,10 @@ def test_failing_test_leaves_its_existing_cassette_untouched(
 def test_schema_assertions_fixture_and_ini_come_with_the_plugin(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_schemas="""
-from groq_vcr.schema._schema import schema_of_json
+from groq_vcr import schema_of
 
 def test_compare():
-    assert schema_of_json({"usage": {"total_tokens": 1}}) == schema_of_json({"usage": {"total_tokens": "1"}})
+    assert schema_of({"usage": {"total_tokens": 1}}) == schema_of({"usage": {"total_tokens": "1"}})
 
 def test_fixture_reads_the_ini(groq_schema):
     assert groq_schema.strict is True

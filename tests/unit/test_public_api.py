@@ -32,6 +32,7 @@ PUBLIC = [
     "Schema",
     "SchemaChange",
     "SchemaChecker",
+    "SchemaDriftError",
     "SchemaReport",
     "SecretFoundError",
     "SessionStats",

@@ -13,22 +13,14 @@ import pytest
 from groq.types.audio import Translation
 from groq.types.chat import ChatCompletion, ChatCompletionChunk
 
+import groq_vcr
 from groq_vcr.cassette import _sse as sse
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.schema._schema import (
-    Schema,
-    SchemaReport,
-    compare,
-    compare_cassettes,
-    pair_interactions,
-    request_key,
-    schema_of,
-    schema_of_body,
-    schema_of_chunks,
-    schema_of_json,
-    schema_of_sse,
-)
+from groq_vcr.schema._compare import SchemaReport, compare
+from groq_vcr.schema._drift import compare_cassettes, interaction_label, pair_interactions
+from groq_vcr.schema._infer import Schema, schema_of, schema_of_body, schema_of_chunks, schema_of_json, schema_of_sse
+from groq_vcr.schema._verify import verify_live
 
 DATA = Path(__file__).parent.parent / "data" / "responses"
 
@@ -386,22 +378,99 @@ def _interaction(url: str, body: str, response: str, *, method: str = "POST", id
 CHAT_URL = "https://api.groq.com/openai/v1/chat/completions"
 
 
-def test_request_key_ignores_host_key_order_query_order_and_multipart_boundary() -> None:
-    a = Request(method="post", url=CHAT_URL + "?b=2&a=1", body='{"model":"m","stream":true}')
-    b = Request(
-        method="POST",
-        url="http://127.0.0.1:8080/openai/v1/chat/completions?a=1&b=2",
-        body='{"stream": true, "model": "m"}',
-    )
-    assert request_key(a) == request_key(b)
-    parts = []
-    for boundary in ("aaa111", "bbb222"):
-        field = 'Content-Disposition: form-data; name="model"\r\n\r\nwhisper-large-v3'
-        body = f"--{boundary}\r\n{field}\r\n--{boundary}--\r\n"
-        headers = {"Content-Type": [f"multipart/form-data; boundary={boundary}"]}
-        parts.append(Request(method="POST", url=CHAT_URL, body=body, headers=headers))
-    assert request_key(parts[0]) == request_key(parts[1])
-    assert request_key(a) != request_key(Request(method="POST", url=CHAT_URL, body='{"model":"other"}'))
+# One request identity: what replay matches is exactly what drift and verify pair, except the origin.
+
+FILES_URL = "https://api.groq.com/openai/v1/files"
+REAL_KEY = "gsk_" + "Ab3" * 17 + "x"
+
+
+def _request(
+    body: str, *, url: str = CHAT_URL, method: str = "POST", content_type: str = "application/json"
+) -> Request:
+    return Request(method=method, url=url, body=body, headers={"Content-Type": [content_type]} if body else {})
+
+
+def _multipart(boundary: str, audio: str = "RIFF....WAVEfmt ") -> Request:
+    model = 'Content-Disposition: form-data; name="model"\r\n\r\nwhisper-large-v3'
+    file = f'Content-Disposition: form-data; name="file"; filename="a.wav"\r\nContent-Type: audio/wav\r\n\r\n{audio}'
+    body = f"--{boundary}\r\n{model}\r\n--{boundary}\r\n{file}\r\n--{boundary}--\r\n"
+    url = "https://api.groq.com/openai/v1/audio/translations"
+    return _request(body, url=url, content_type=f"multipart/form-data; boundary={boundary}")
+
+
+CHAT_BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+SAME_REQUEST = {
+    "JSON keys in another order, other whitespace": (
+        _request(json.dumps(CHAT_BODY, separators=(",", ":"))),
+        _request(json.dumps(dict(reversed(CHAT_BODY.items())), indent=2)),
+    ),
+    "multipart with another boundary": (_multipart("aaa111"), _multipart("bbb222")),
+    "form fields in another order": (
+        _request("purpose=batch&name=a", url=FILES_URL, content_type="application/x-www-form-urlencoded"),
+        _request("name=a&purpose=batch", url=FILES_URL, content_type="application/x-www-form-urlencoded"),
+    ),
+    "query parameters in another order": (
+        _request("", url=FILES_URL + "?limit=2&after=f1", method="GET"),
+        _request("", url=FILES_URL + "?after=f1&limit=2", method="get"),
+    ),
+    "a real key where the recording has the placeholder": (
+        _request(json.dumps({"model": "m", "user": "gsk_REDACTED"})),
+        _request(json.dumps({"model": "m", "user": REAL_KEY})),
+    ),
+}
+OTHER_REQUEST = {
+    "another JSON value": (_request(json.dumps(CHAT_BODY)), _request(json.dumps(dict(CHAT_BODY, model="n")))),
+    "another file in the multipart body": (_multipart("aaa111"), _multipart("aaa111", audio="RIFF....other ")),
+    "another path": (_request("", url=FILES_URL, method="GET"), _request("", url=FILES_URL + "/f1", method="GET")),
+    "another method": (_request("", url=FILES_URL, method="GET"), _request("", url=FILES_URL, method="DELETE")),
+}
+
+
+def _answer(request: Request) -> Interaction:
+    response = Response(body='{"ok":true}', headers={"Content-Type": ["application/json"]}, code=200)
+    return Interaction(request=request, response=response)
+
+
+def _replays(recorded: Request, live: Request, cassette: Path) -> bool:
+    """Whether replaying a cassette that holds ``recorded`` answers ``live`` (sent through httpx)."""
+    groq_vcr.save_cassette(cassette, Cassette(interactions=[_answer(recorded)]))
+    headers = {name: values[0] for name, values in live.headers.items()}
+    with groq_vcr.use_cassette(cassette, record_mode="none"), httpx.Client() as client:
+        try:
+            reply = client.request(live.method, live.url, content=live.body_bytes, headers=headers)
+        except groq_vcr.NoMatchError:
+            return False
+    assert reply.json() == {"ok": True}
+    return True
+
+
+def _paired(recorded: Request, live: Request) -> tuple[bool, bool]:
+    """Whether ``groq-vcr diff`` and verify mode take ``live`` for the same request as ``recorded``."""
+    drift = compare_cassettes(Cassette(interactions=[_answer(recorded)]), Cassette(interactions=[_answer(live)]))
+    verified = verify_live([_answer(recorded)], [_answer(live)])
+    return [e.label for e in drift] == [interaction_label(_answer(recorded))], verified[0].index == 0
+
+
+@pytest.mark.parametrize(("recorded", "live"), SAME_REQUEST.values(), ids=SAME_REQUEST.keys())
+def test_what_replay_matches_drift_and_verify_pair(recorded: Request, live: Request, tmp_path: Path) -> None:
+    assert _replays(recorded, live, tmp_path / "cassette.yaml")
+    assert _paired(recorded, live) == (True, True)
+
+
+@pytest.mark.parametrize(("recorded", "live"), OTHER_REQUEST.values(), ids=OTHER_REQUEST.keys())
+def test_what_replay_tells_apart_drift_and_verify_tell_apart(recorded: Request, live: Request, tmp_path: Path) -> None:
+    assert not _replays(recorded, live, tmp_path / "cassette.yaml")
+    assert _paired(recorded, live) == (False, False)
+
+
+def test_replay_compares_the_origin_and_pairing_ignores_it(tmp_path: Path) -> None:
+    """A drift run re-records against the local Groq-compatible server: its requests pair with api.groq.com's."""
+    recorded = _request(json.dumps(CHAT_BODY))
+    local = _request(json.dumps(CHAT_BODY), url="http://127.0.0.1:8321/openai/v1/chat/completions")
+    assert not _replays(recorded, local, tmp_path / "cassette.yaml")
+    assert _paired(recorded, local) == (True, True)
+    default_port = _request(json.dumps(CHAT_BODY), url="HTTPS://API.groq.com:443/openai/v1/chat/completions")
+    assert _replays(recorded, default_port, tmp_path / "cassette.yaml")
 
 
 def test_pair_interactions_in_order_and_unpaired() -> None:

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from groq.types.chat import ChatCompletion
 
-from groq_vcr.errors import GroqVcrError
+from groq_vcr.errors import GroqVcrError, SchemaDriftError
 from groq_vcr.pytest_plugin._outcomes import pytest_assertrepr_compare
-from groq_vcr.schema._assert import SchemaChecker, SchemaDriftError, assert_schema_matches
-from groq_vcr.schema._schema import schema_of_json, schema_of_sse
+from groq_vcr.schema._assert import SchemaChecker, assert_schema_matches
+from groq_vcr.schema._infer import schema_of_json, schema_of_sse
 
 DATA = Path(__file__).parent.parent / "data" / "responses"
 CHAT = json.loads((DATA / "chat_gpt_oss_reasoning.json").read_text())
@@ -165,8 +165,8 @@ class TestNamed:
 
 
 def test_schemas_equal():
-    from groq_vcr.schema._schema import schema_of_json
-    assert schema_of_json(RESPONSE) == schema_of_json(dict(RESPONSE, extra=1))
+    from groq_vcr import schema_of
+    assert schema_of(RESPONSE) == schema_of(dict(RESPONSE, extra=1))
 """
 
 INNER_CONFTEST = """

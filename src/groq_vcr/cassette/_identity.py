@@ -1,8 +1,9 @@
-"""Request normalisation for matching, and explanations of why two requests differ.
+"""One request identity: what makes two requests the same request, for replay and for pairing recordings.
 
-A request's *key* is (method, normalised URL, canonical body digest):
+A request's *key* (:class:`RequestKey`) is (method, origin, target, canonical body digest):
 
-- the URL keeps scheme, host, port and path; the query is compared as a sorted multiset;
+- the origin is scheme, host and port (lower-cased, default port dropped); the target is the path and the
+  query, compared as a sorted multiset;
 - a JSON body is compared parsed (key order and whitespace ignored);
 - a multipart body by its fields, file names and file bytes (the boundary is ignored);
 - a form body by its sorted fields; anything else byte for byte.
@@ -15,12 +16,12 @@ carrying a real key matches the recorded one that carries the placeholder.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -43,15 +44,25 @@ def mask_secrets(url: str, body: bytes, content_type: str) -> tuple[str, bytes]:
     return url, body
 
 
-def normalise_url(url: str) -> str:
-    """Scheme, host, port and path as given; query parameters sorted."""
+def _origin_and_target(url: str) -> tuple[str, str]:
+    """``("https://api.groq.com", "/openai/v1/files?a=1&b=2")``: the normalised origin and target of ``url``."""
     parts = urlsplit(url)
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
     netloc = parts.netloc.lower()
     default_port = {"http": ":80", "https": ":443"}.get(parts.scheme)
     if default_port and netloc.endswith(default_port):
         netloc = netloc[: -len(default_port)]
-    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", query, ""))
+    origin = urlunsplit((parts.scheme.lower(), netloc, "", "", ""))
+    path = parts.path or "/"
+    if "//" in origin and not path.startswith("/"):  # as urlunsplit joins them
+        path = "/" + path
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return origin, path + (f"?{query}" if query else "")
+
+
+def normalise_url(url: str) -> str:
+    """Scheme, host, port and path as given (scheme and host lower-cased, default port dropped); query sorted."""
+    origin, target = _origin_and_target(url)
+    return origin + target
 
 
 def _content_type(headers: Any) -> str:
@@ -114,13 +125,31 @@ def body_digest(canonical: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class RequestKey:
-    """What identifies a request for replay."""
+    """What identifies a request: method, origin, target and canonical body digest.
+
+    Replay compares all four (a recording made against one server does not answer requests to another).
+    Pairing the interactions of two recordings compares :meth:`without_origin`: a drift run re-records
+    against another server (the local Groq-compatible server on 127.0.0.1 instead of api.groq.com).
+    """
 
     method: str
-    url: str
+    origin: str
+    """Scheme, host and port: ``https://api.groq.com`` (empty for a URL without them)."""
+    target: str
+    """Path and sorted query: ``/openai/v1/files?after=a&limit=2``."""
     body: str
+    """Digest of the canonical body (empty when there is none)."""
+
+    @property
+    def url(self) -> str:
+        """The normalised URL (origin and target)."""
+        return self.origin + self.target
+
+    def without_origin(self) -> RequestKey:
+        """This key with no origin: the same request sent to any server."""
+        return dataclasses.replace(self, origin="")
 
     def __str__(self) -> str:
         return f"{self.method} {self.url}"
@@ -128,11 +157,16 @@ class RequestKey:
 
 class Probe:
     """A request as matching sees it. The URL is normalised at once; the body is masked and canonicalised
-    only when the raw bytes alone cannot decide (see :meth:`groq_vcr.replay.Player.play`)."""
+    only when the raw bytes alone cannot decide (see the engine's ``Player.play``)."""
 
-    def __init__(self, method: str, url: str, raw_url: str, raw_body: bytes, content_type: str, mask: Masker) -> None:
+    def __init__(
+        self, method: str, origin: str, target: str, raw_url: str, raw_body: bytes, content_type: str, mask: Masker
+    ) -> None:
         self.method = method
-        self.url = url
+        self.origin = origin
+        self.target = target
+        self.url = origin + target
+        """The normalised URL (see :func:`normalise_url`)."""
         self.raw_url = raw_url
         self.raw_body = raw_body
         self._content_type = content_type
@@ -147,10 +181,11 @@ class Probe:
     @functools.cached_property
     def key(self) -> RequestKey:
         """The request's matching key (computed once)."""
-        return RequestKey(self.method, self.url, body_digest(self.body))
+        return RequestKey(self.method, self.origin, self.target, body_digest(self.body))
 
 
 def probe(method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_secrets) -> Probe:
     """Normalise one request for matching (secrets masked first, so recorded and live sides agree)."""
     masked_url, _ = mask(url, b"", "")
-    return Probe(method.upper(), normalise_url(masked_url), url, body, _content_type(headers), mask)
+    origin, target = _origin_and_target(masked_url)
+    return Probe(method.upper(), origin, target, url, body, _content_type(headers), mask)

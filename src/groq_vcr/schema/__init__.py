@@ -1,18 +1,9 @@
 """The schema layer: a response's shape, how two shapes differ, drift reports, and verify-mode pairing."""
 
 from groq_vcr.schema._assert import SchemaChecker, assert_schema_matches
-from groq_vcr.schema._schema import (
-    CassetteDrift,
-    DriftEntry,
-    Schema,
-    SchemaChange,
-    SchemaReport,
-    compare,
-    compare_cassettes,
-    interaction_label,
-    schema_of,
-    schema_of_interaction,
-)
+from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
+from groq_vcr.schema._drift import CassetteDrift, DriftEntry, compare_cassettes, interaction_label
+from groq_vcr.schema._infer import Schema, schema_of, schema_of_interaction
 from groq_vcr.schema._verify import VerifiedInteraction, verify_live
 
 __all__ = [

@@ -15,30 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from groq_vcr.cassette import Cassette, Interaction, Request
-from groq_vcr.errors import GroqVcrError
-from groq_vcr.schema._schema import SchemaReport, compare, interaction_label, request_key, schema_of
+from groq_vcr.errors import GroqVcrError, SchemaDriftError
+from groq_vcr.schema._compare import SchemaReport, compare
+from groq_vcr.schema._drift import interaction_label, pairing_key
+from groq_vcr.schema._infer import schema_of
 
-__all__ = [
-    "SchemaChecker",
-    "SchemaDriftError",
-    "assert_schema_matches",
-]
-
-
-class SchemaDriftError(AssertionError, GroqVcrError):
-    """A response's schema differs from the recorded one in a way that fails (the message is the report)."""
-
-    def __init__(self, report: SchemaReport, *, where: str | None = None) -> None:
-        self.report = report
-        self.where = where
-        super().__init__(self._render())
-
-    def _render(self) -> str:
-        strictness = " (strict: additive changes fail too)" if self.report.strict else ""
-        head = "response schema drifted" + (f" from {self.where}" if self.where else "") + strictness
-        body = "\n".join(f"  {line}" for line in self.report.to_text().splitlines())
-        fix = "re-record the cassette (pytest --record-mode=rewrite) if the new shape is expected"
-        return f"{head}:\n{body}\n{fix}"
+__all__ = ["SchemaChecker", "assert_schema_matches"]
 
 
 def assert_schema_matches(actual: Any, recorded: Any, *, strict: bool = False) -> SchemaReport:
@@ -101,8 +83,8 @@ class SchemaChecker:
             return interactions[interaction]
         request = _request_of(response)
         if request is not None:
-            key = request_key(request)
-            matches = [i for i, recorded in enumerate(interactions) if request_key(recorded.request) == key]
+            key = pairing_key(request)
+            matches = [i for i, recorded in enumerate(interactions) if pairing_key(recorded.request) == key]
             if matches:
                 position = next((i for i in matches if i not in self._checked), matches[0])
                 return interactions[position]

@@ -1,8 +1,8 @@
 """Verify mode: compare the schemas of live responses with the recorded ones, never touching the cassette.
 
 A verify session sends every request live (see ``SessionOptions.verify``); when it closes, each live
-interaction is paired with the recorded interaction that has the same request (method, path + query,
-canonical body) and their response schemas are compared with :func:`groq_vcr.schema.compare`.
+interaction is paired with the recorded interaction that has the same request (the replay identity without
+the origin, see :func:`pair_interactions`) and their response schemas are compared with :func:`compare`.
 """
 
 from __future__ import annotations
@@ -12,14 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from groq_vcr.cassette import Interaction
-from groq_vcr.schema._schema import (
-    SchemaChange,
-    SchemaReport,
-    compare,
-    interaction_label,
-    pair_interactions,
-    schema_of_interaction,
-)
+from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
+from groq_vcr.schema._drift import interaction_label, pair_interactions
+from groq_vcr.schema._infer import schema_of_interaction
 
 __all__ = ["VerifiedInteraction", "verify_live"]
 

@@ -1,0 +1,169 @@
+"""Schema drift between recordings: pair the interactions of two recordings by request, compare each pair.
+
+Used by ``groq-vcr diff`` (two cassettes or two folders), verify mode (the live run against the cassette) and
+the ``groq_schema`` fixture (a response against the test's cassette).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from groq_vcr.cassette import Cassette, Interaction, Request, RequestKey, probe
+from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
+from groq_vcr.schema._infer import schema_of_interaction
+
+__all__ = [
+    "CassetteDrift",
+    "DriftEntry",
+    "compare_cassettes",
+    "interaction_label",
+    "pair_interactions",
+    "pairing_key",
+]
+
+
+def pairing_key(request: Request) -> RequestKey:
+    """What pairs a request of one recording with the same request of another: its replay identity
+    (:class:`~groq_vcr.cassette.RequestKey`) without the origin, since recordings compared for drift may come
+    from different servers (a drift run re-records against the local Groq-compatible server)."""
+    return probe(request.method, request.url, request.body_bytes, request.headers).key.without_origin()
+
+
+def pair_interactions(
+    old: Sequence[Interaction], new: Sequence[Interaction]
+) -> tuple[list[tuple[Interaction, Interaction]], list[Interaction], list[Interaction]]:
+    """Pair old and new interactions by :func:`pairing_key`, in recorded order among equal requests.
+
+    Returns ``(pairs, removed, added)``: interactions only in ``old`` are removed, only in ``new`` added.
+    """
+    waiting: dict[RequestKey, list[Interaction]] = defaultdict(list)
+    for interaction in new:
+        waiting[pairing_key(interaction.request)].append(interaction)
+    pairs: list[tuple[Interaction, Interaction]] = []
+    removed: list[Interaction] = []
+    for interaction in old:
+        candidates = waiting.get(pairing_key(interaction.request))
+        if candidates:
+            pairs.append((interaction, candidates.pop(0)))
+        else:
+            removed.append(interaction)
+    taken = {id(n) for _, n in pairs}
+    added = [interaction for interaction in new if id(interaction) not in taken]
+    return pairs, removed, added
+
+
+def interaction_label(interaction: Interaction) -> str:
+    """``#0 POST /openai/v1/chat/completions`` (method and target as the request identity normalises them)."""
+    request = interaction.request
+    seen = probe(request.method, request.url, request.body_bytes, request.headers)
+    return f"#{interaction.id} {seen.method} {seen.target}"
+
+
+@dataclass(frozen=True)
+class DriftEntry:
+    """The comparison of one interaction (or one that exists on a single side)."""
+
+    label: str
+    report: SchemaReport
+
+
+@dataclass(frozen=True)
+class CassetteDrift:
+    """The schema drift between two cassettes (or two folders of cassettes), interaction by interaction."""
+
+    entries: tuple[tuple[str, tuple[DriftEntry, ...]], ...] = ()
+    """``(cassette name, entries)`` in order."""
+    strict: bool = False
+
+    @property
+    def reports(self) -> list[SchemaReport]:
+        """Every entry's report."""
+        return [entry.report for _, entries in self.entries for entry in entries]
+
+    @property
+    def ok(self) -> bool:
+        """Whether no entry fails."""
+        return all(report.ok for report in self.reports)
+
+    def counts(self) -> dict[str, int]:
+        """Total breaking/additive/info changes and compared interactions."""
+        return {
+            "breaking": sum(len(r.breaking) for r in self.reports),
+            "additive": sum(len(r.additive) for r in self.reports),
+            "info": sum(len(r.info) for r in self.reports),
+            "interactions": len(self.reports),
+            "cassettes": len(self.entries),
+        }
+
+    def summary(self) -> str:
+        """One line: totals and the verdict."""
+        c = self.counts()
+        verdict = "OK" if self.ok else "DRIFT"
+        return (
+            f"{verdict}: {c['breaking']} breaking, {c['additive']} additive, {c['info']} info "
+            f"in {c['interactions']} interaction(s) of {c['cassettes']} cassette(s)"
+        )
+
+    def to_text(self) -> str:
+        """Per cassette, per interaction: its report (indented), then the summary line."""
+        lines: list[str] = []
+        for name, entries in self.entries:
+            lines.append(name)
+            for entry in entries:
+                report_lines = entry.report.to_text().splitlines()
+                lines.append(f"  {entry.label}: {report_lines[0]}")
+                lines.extend(f"    {line}" for line in report_lines[1:])
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """Markdown: a heading per cassette, a sub-heading per interaction."""
+        lines = [f"## Schema drift: {self.summary()}"]
+        for name, entries in self.entries:
+            lines.extend(["", f"### `{name}`"])
+            for entry in entries:
+                lines.extend(["", f"#### {entry.label}", "", entry.report.to_markdown()])
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "ok": self.ok,
+            "strict": self.strict,
+            "counts": self.counts(),
+            "cassettes": [
+                {"cassette": name, "interactions": [{"label": e.label, **e.report.to_dict()} for e in entries]}
+                for name, entries in self.entries
+            ],
+        }
+
+    def to_json(self) -> str:
+        """The drift report as indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+def compare_cassettes(old: Cassette, new: Cassette, *, strict: bool = False) -> list[DriftEntry]:
+    """Compare the response schemas of two cassettes, interaction by interaction (paired by request).
+
+    An interaction missing from ``new`` is breaking (its shape could not be checked); a new one is additive.
+    """
+    pairs, removed, added = pair_interactions(old.interactions, new.interactions)
+    entries: list[tuple[int, DriftEntry]] = []
+    for before, after in pairs:
+        report = compare(schema_of_interaction(before), schema_of_interaction(after), strict=strict)
+        entries.append((before.id, DriftEntry(interaction_label(before), report)))
+    for interaction in removed:
+        change = SchemaChange("<interaction>", "interaction_removed", "breaking", "missing from NEW (not re-recorded)")
+        entries.append((interaction.id, DriftEntry(interaction_label(interaction), SchemaReport((change,), strict))))
+    for interaction in added:
+        change = SchemaChange("<interaction>", "interaction_added", "additive", "only in NEW (a new request)")
+        label = interaction_label(interaction) + " (new)"
+        entries.append((len(old.interactions) + interaction.id, DriftEntry(label, SchemaReport((change,), strict))))
+    return [entry for _, entry in sorted(entries, key=lambda item: item[0])]

@@ -13,7 +13,7 @@ with serve_fake_groq() as server:
 simulate API drift, stream pacing); :func:`make_fake_api_key` makes a key of Groq's shape that is never real.
 """
 
-from groq_vcr.servers._fake_groq import (
+from groq_vcr.servers import (
     DEFAULT_MODELS,
     FAIL_MODELS,
     FakeGroqConfig,

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from groq_vcr.cassette._sse import split_events
-from groq_vcr.servers._fake_groq import FakeGroqServer, FakeReply, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, FakeReply, make_fake_api_key, serve_fake_groq
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "cassettes" / "groq_chat_stream.yaml"

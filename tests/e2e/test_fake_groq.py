@@ -18,7 +18,8 @@ import httpx
 import openai
 import pytest
 
-from groq_vcr.servers._fake_groq import (
+from groq_vcr.servers._serving import run_in_thread
+from groq_vcr.testing import (
     FakeGroqConfig,
     FakeGroqServer,
     FakeReply,
@@ -27,7 +28,6 @@ from groq_vcr.servers._fake_groq import (
     make_fake_api_key,
     serve_fake_groq,
 )
-from groq_vcr.servers._serving import run_in_thread
 
 CHAT = "/openai/v1/chat/completions"
 USER_HI = [{"role": "user", "content": "Say hi in Portuguese"}]

@@ -1,7 +1,7 @@
 """Servers over real HTTP: the replay server, the recording proxy and the local Groq-compatible server."""
 
 from groq_vcr.servers._proxy import RecordingProxy, check_upstream
-from groq_vcr.servers._replay import ReplayOptions, create_replay_app
+from groq_vcr.servers._replay import ReplayOptions, ServedCassettes, create_replay_app
 from groq_vcr.servers._serving import ServerHandle, run_in_thread
 from groq_vcr.servers.fake_groq import (
     DEFAULT_MODELS,
@@ -29,6 +29,7 @@ __all__ = [
     "RecordingProxy",
     "ReplayOptions",
     "ResponseChange",
+    "ServedCassettes",
     "ServerHandle",
     "check_upstream",
     "create_app",

@@ -16,10 +16,11 @@ explanation pytest prints (closest interaction, why it differs, how to re-record
 to ``NotFoundError`` and do not retry it: a 5xx would be retried with back-off and hide the message, and a
 non-standard code such as 599 would be retried too.
 
-A directory serves every ``*.yaml``/``*.yml`` cassette under it. Requests are matched against all of them,
-merged in sorted path order, unless they carry ``X-Groq-Vcr-Cassette: relative/path.yaml``, which restricts
-matching to that one file (with its own play order). Use one style per server run: the two do not share
-play counts.
+A directory serves every cassette :func:`~groq_vcr.cassette.find_cassette_files` finds under it (``*.yaml``
+and ``*.yml``; not hidden files or folders, where half-written files live, nor lock files). Requests are
+matched against all of them, merged in sorted relative path order, unless they carry
+``X-Groq-Vcr-Cassette: relative/path.yaml``, which restricts matching to that one served file (with its own
+play order). Use one style per server run: the two do not share play counts.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from groq_vcr._groq_api import error_json
-from groq_vcr.cassette import Interaction, Masker, Probe, mask_secrets, probe, split_events
+from groq_vcr.cassette import Interaction, Masker, Probe, find_cassette_files, mask_secrets, probe, split_events
 from groq_vcr.engine import Player, describe_miss
 from groq_vcr.errors import CassetteFormatError, InputError, NoMatchError
 
@@ -49,7 +50,6 @@ __all__ = [
     "ServerPlayer",
     "create_replay_app",
     "error_response",
-    "find_cassettes",
     "forwardable_headers",
     "replay_response",
 ]
@@ -91,12 +91,6 @@ class ReplayOptions:
     """Secret masking applied to incoming requests before matching (the redactor's placeholders)."""
     rerecord_hint: str = ""
     """The command shown in a miss explanation; by default ``groq-vcr proxy`` recording into the cassette."""
-
-
-def find_cassettes(directory: Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` file under ``directory``, in sorted path order."""
-    found = [p for p in directory.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")]
-    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
 
 
 def _load(path: Path) -> list[Interaction]:
@@ -216,7 +210,8 @@ class ServedCassettes:
         self.options = options
         self._per_file: dict[str, ServerPlayer] = {}
         if source.is_dir():
-            self.files = find_cassettes(source)
+            # Ordered by relative path as text: the order decides which cassette answers a request several recorded.
+            self.files = sorted(find_cassette_files([source]), key=lambda p: p.relative_to(source).as_posix())
             if not self.files:
                 raise InputError(
                     f"No cassettes (*.yaml, *.yml) under {source}; record some first or serve a cassette file."
@@ -244,11 +239,12 @@ class ServedCassettes:
         key = relative.as_posix()
         player = self._per_file.get(key)
         if player is None:
-            path = self.source / key
-            if not path.is_file():
+            served = {p.relative_to(self.source).as_posix(): p for p in self.files}
+            path = served.get(key)
+            if path is None:
                 raise InputError(
                     f"{CASSETTE_HEADER}: no cassette {key!r} under {self.source}; "
-                    f"served cassettes: {', '.join(p.relative_to(self.source).as_posix() for p in self.files)}."
+                    f"served cassettes: {', '.join(served)}."
                 )
             player = ServerPlayer(str(path), _load(path), self.options)
             self._per_file[key] = player

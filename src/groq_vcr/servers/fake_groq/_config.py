@@ -82,6 +82,8 @@ class FakeGroqConfig:
         """The served model with this id, or None."""
         return next((m for m in self.models if m.id == model_id), None)
 
+    # The server's own bookkeeping, kept out of the public API; the request pipeline and the response builders
+    # of this package call it while the test thread reads the counters.
     def _record(self, request: ReceivedRequest) -> None:
         with self._lock:
             self.requests[request.path] += 1

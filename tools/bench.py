@@ -645,7 +645,7 @@ def first_event_latency(runs: int, folder: Path) -> tuple[float, float, float]:
     and the stream's full length (what a drain-then-replay recorder would add)."""
     from groq_vcr.engine import _httpx as transport
     from groq_vcr.engine._session import CassetteSession, SessionOptions
-    from groq_vcr.servers._serving import run_in_thread
+    from groq_vcr.servers import run_in_thread
 
     events, gap = 6, 0.05
     sent: list[float] = []

@@ -11,9 +11,13 @@ with serve_fake_groq() as server:
 
 :class:`FakeGroqConfig` chooses its behaviour (queued :class:`FakeReply` faults, a :class:`ResponseChange` to
 simulate API drift, stream pacing); :func:`make_fake_api_key` makes a key of Groq's shape that is never real.
+
+Serving an ASGI app of your own in a thread is not offered here: that is a general-purpose uvicorn runner the
+tool uses internally, not a stand-in for Groq. ``server.handle`` gives what a test needs of the running server
+(``port``, ``running``, ``stop()``); ``serve_fake_groq(port=...)`` picks the port.
 """
 
-from groq_vcr.servers._fake_groq import (
+from groq_vcr.servers import (
     DEFAULT_MODELS,
     FAIL_MODELS,
     FakeGroqConfig,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from groq_vcr.servers._fake_groq import FakeGroqConfig, ResponseChange, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqConfig, ResponseChange, make_fake_api_key, serve_fake_groq
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"

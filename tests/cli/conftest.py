@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.servers._fake_groq import FakeGroqConfig, FakeGroqServer, serve_fake_groq
+from groq_vcr.testing import FakeGroqConfig, FakeGroqServer, serve_fake_groq
 
 GROQ_VCR = [sys.executable, "-c", "import sys; from groq_vcr.cli import main; sys.exit(main())"]
 

@@ -16,7 +16,7 @@ from groq_vcr.cli.demo._loop import SCENARIOS, network_blocked
 from groq_vcr.engine._httpx import activate
 from groq_vcr.engine._session import CassetteSession
 from groq_vcr.redaction._redact import scan_text
-from groq_vcr.servers._fake_groq import FakeGroqServer, make_fake_api_key
+from groq_vcr.testing import FakeGroqServer, make_fake_api_key
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 NAMES = ["audio_translation", "chat", "chat_stream", "vision"]

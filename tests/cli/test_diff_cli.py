@@ -164,6 +164,17 @@ def test_empty_rerecording_fails(folders: tuple[Path, Path], tmp_path: Path) -> 
     assert output.count("missing from NEW") == 3
 
 
+def test_hidden_files_and_lock_files_are_not_cassettes(folders: tuple[Path, Path]) -> None:
+    old, new = folders
+    (new / "test_chat" / "test_stream.yaml.lock").write_text("")
+    (new / "test_chat" / ".test_stream.yaml").write_text("version: 2\ninteractions: [\n")  # half-written
+    write(new / ".pending" / "test_chat" / "test_reasoning.yaml", chat(VISION))
+    code, output = run(str(old), str(new), "--strict")
+    assert code == 0, output
+    assert "only in NEW" not in output
+    assert output.rstrip().endswith("OK: 0 breaking, 0 additive, 0 info in 3 interaction(s) of 3 cassette(s)")
+
+
 @pytest.mark.parametrize("kind", ["file-vs-dir", "missing", "malformed", "no-cassettes"])
 def test_bad_input_exits_2(kind: str, tmp_path: Path) -> None:
     args = {

@@ -12,7 +12,7 @@ import pytest
 
 from groq_vcr.cassette._storage import load_cassette
 from groq_vcr.cli.record._request_spec import MISSING_FILE_PLACEHOLDER
-from groq_vcr.servers._fake_groq import FakeGroqServer, FakeReply, make_fake_api_key
+from groq_vcr.testing import FakeGroqServer, FakeReply, make_fake_api_key
 
 ROOT = Path(__file__).parent.parent.parent
 SEED = ROOT / "tests" / "data" / "seeds" / "000_f3df5dee32a3ef46.redacted.txt"

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from groq_vcr.cassette._sse import split_events
-from groq_vcr.servers._fake_groq import FakeGroqServer, FakeReply, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, FakeReply, make_fake_api_key, serve_fake_groq
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "cassettes" / "groq_chat_stream.yaml"
@@ -284,6 +284,29 @@ def test_a_directory_merges_its_cassettes_or_serves_the_one_a_header_names(tmp_p
     assert "a/first.yaml, b/second.yaml" in json.loads(body)["error"]["message"]
     assert code == 0
     assert "(2 cassettes)" in stderr
+
+
+def test_a_directory_serves_no_lock_file_nor_hidden_file(tmp_path: Path) -> None:
+    shutil.copy(REFERENCE, tmp_path / "chat.yaml")
+    (tmp_path / "chat.yaml.lock").write_text("")
+    # A half-written copy (another tool's temporary file) and a hidden folder of old cassettes.
+    (tmp_path / ".chat.yaml").write_text(REFERENCE.read_text()[:200])
+    (tmp_path / ".old").mkdir()
+    shutil.copy(REFERENCE, tmp_path / ".old" / "chat.yaml")
+    args = ["-H", "Content-Type: application/json", "-d", REFERENCE_BODY, "-w", "\n%{http_code}"]
+
+    with groq_vcr("serve", str(tmp_path)) as server:
+        url = f"{server.base_url}/openai/v1/chat/completions"
+        merged = [curl(url, *args).stdout.decode().rpartition("\n")[2] for _ in range(2)]
+        hidden = curl(url, *args, "-H", "X-Groq-Vcr-Cassette: .old/chat.yaml").stdout.decode()
+        code, stderr = server.stop()
+    assert merged == ["200", "404"]  # one copy of the recording is served, not two
+    body, _, status = hidden.rpartition("\n")
+    assert status == "404"
+    assert json.loads(body)["error"]["type"] == "groq_vcr_no_cassette"
+    assert json.loads(body)["error"]["message"].endswith("served cassettes: chat.yaml.")
+    assert code == 0
+    assert f"Replaying 1 interactions from {tmp_path}." in stderr
 
 
 # --------------------------------------------------------------------------------------------------- proxy

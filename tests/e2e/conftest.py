@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from groq_vcr.servers._fake_groq import FakeGroqConfig, FakeGroqServer, serve_fake_groq
+from groq_vcr.testing import FakeGroqConfig, FakeGroqServer, serve_fake_groq
 
 
 @pytest.fixture

@@ -18,16 +18,14 @@ import httpx
 import openai
 import pytest
 
-from groq_vcr.servers._fake_groq import (
+from groq_vcr.testing import (
     FakeGroqConfig,
     FakeGroqServer,
     FakeReply,
     ResponseChange,
-    create_app,
     make_fake_api_key,
     serve_fake_groq,
 )
-from groq_vcr.servers._serving import run_in_thread
 
 CHAT = "/openai/v1/chat/completions"
 USER_HI = [{"role": "user", "content": "Say hi in Portuguese"}]
@@ -582,25 +580,7 @@ def test_response_change_per_reply_and_wildcards(fake_groq: FakeGroqServer) -> N
 # ----------------------------------------------------------------------------------------------- serving
 
 
-def test_run_in_thread_stops_quickly_and_can_restart() -> None:
-    config = FakeGroqConfig()
-    ports = []
-    for _ in range(3):
-        started = time.monotonic()
-        with run_in_thread(create_app(config)) as handle:
-            ports.append(handle.port)
-            assert handle.base_url == f"http://127.0.0.1:{handle.port}"
-            with httpx.Client() as client:
-                assert client.get(handle.base_url + "/openai/v1/models").status_code == 401
-        assert not handle.running
-        assert time.monotonic() - started < 2
-        handle.stop()  # idempotent
-    assert config.count("/models") == 3
-    with httpx.Client() as client, pytest.raises(httpx.ConnectError):
-        client.get(f"http://127.0.0.1:{ports[-1]}/openai/v1/models")
-
-
-def test_run_in_thread_stops_during_an_open_stream() -> None:
+def test_stopping_the_server_ends_an_open_stream() -> None:
     config = FakeGroqConfig(event_delay=0.2)
     with serve_fake_groq(config) as server, httpx.Client() as client:
         payload = {"model": "llama-3.1-8b-instant", "messages": USER_HI, "stream": True}
@@ -614,12 +594,3 @@ def test_run_in_thread_stops_during_an_open_stream() -> None:
             assert not server.handle.running
             with pytest.raises(httpx.RemoteProtocolError):
                 list(chunks)
-
-
-def test_port_in_use_is_reported() -> None:
-    with (
-        run_in_thread(create_app()) as handle,
-        pytest.raises(RuntimeError, match=r"Cannot listen on 127\.0\.0\.1"),
-        run_in_thread(create_app(), port=handle.port),
-    ):
-        pass

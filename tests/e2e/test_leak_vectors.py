@@ -17,7 +17,7 @@ import pytest
 
 import groq_vcr
 from groq_vcr.cassette import _storage as storage
-from groq_vcr.servers._fake_groq import FakeGroqConfig, FakeGroqServer, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqConfig, FakeGroqServer, make_fake_api_key, serve_fake_groq
 
 MODEL = "llama-3.3-70b-versatile"
 KEY_SHAPE = re.compile(r"gsk_[A-Za-z0-9]{52}")

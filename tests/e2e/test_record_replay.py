@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from groq_vcr.cassette import _storage as storage
-from groq_vcr.servers._fake_groq import FakeGroqConfig, FakeReply, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqConfig, FakeReply, make_fake_api_key, serve_fake_groq
 
 INNER = r"""
 import asyncio, base64, hashlib, json, os, random

@@ -20,7 +20,7 @@ import pytest
 
 from groq_vcr.cassette import _storage as storage
 from groq_vcr.cli.record._request_spec import MISSING_FILE_PLACEHOLDER
-from groq_vcr.servers._fake_groq import make_fake_api_key
+from groq_vcr.testing import make_fake_api_key
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "cassettes"

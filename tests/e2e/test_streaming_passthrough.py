@@ -12,7 +12,7 @@ import httpx
 from groq_vcr.cassette import _storage as storage
 from groq_vcr.engine._httpx import activate
 from groq_vcr.engine._session import CassetteSession, SessionOptions
-from groq_vcr.servers._fake_groq import FakeGroqConfig, FakeReply, serve_fake_groq
+from groq_vcr.testing import FakeGroqConfig, FakeReply, serve_fake_groq
 
 PATH = "/openai/v1/chat/completions"
 

@@ -9,7 +9,7 @@ import groq
 import pytest
 
 import groq_vcr
-from groq_vcr.servers._fake_groq import make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import make_fake_api_key, serve_fake_groq
 
 
 def _ask(base_url: str, key: str, text: str) -> str:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from groq_vcr.cassette import _storage as storage
 from groq_vcr.cassette._age import recorded_at
 from groq_vcr.cli import cli
-from groq_vcr.servers._fake_groq import FakeGroqServer, ResponseChange, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, ResponseChange, make_fake_api_key, serve_fake_groq
 
 INNER = r"""
 import os

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from groq_vcr.cassette import _storage as storage
-from groq_vcr.servers._fake_groq import FakeGroqServer, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, make_fake_api_key, serve_fake_groq
 
 INNER = r"""
 import os

@@ -21,7 +21,7 @@ from groq_vcr.cassette._vcrpy import load_v1
 from groq_vcr.cli.record._curl import parse_curl_text
 from groq_vcr.cli.record._request_spec import load_request_specs
 from groq_vcr.errors import CassetteFormatError, InputError
-from groq_vcr.servers._fake_groq import FakeGroqServer, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, serve_fake_groq
 
 DEEP = 100_000  # far past the depth at which libyaml's recursive composer overflows the C stack
 VALID = (

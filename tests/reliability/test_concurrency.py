@@ -23,7 +23,7 @@ import pytest
 from groq_vcr.cassette import _storage as storage
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.engine._session import CassetteSession, SessionOptions
-from groq_vcr.servers._fake_groq import FakeGroqServer, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, serve_fake_groq
 
 RECORDER = textwrap.dedent(
     """

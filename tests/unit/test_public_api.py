@@ -50,9 +50,28 @@ PUBLIC = [
     "use_cassette",
 ]
 
+TESTING = [
+    "DEFAULT_MODELS",
+    "FAIL_MODELS",
+    "FakeGroqConfig",
+    "FakeGroqServer",
+    "FakeReply",
+    "ModelInfo",
+    "ReceivedRequest",
+    "ResponseChange",
+    "create_app",
+    "make_fake_api_key",
+    "serve_fake_groq",
+]
+
 
 def test_public_names_are_pinned() -> None:
     assert sorted(groq_vcr.__all__) == PUBLIC
+
+
+def test_testing_names_are_pinned() -> None:
+    """The local Groq server's face; ``run_in_thread`` (any ASGI app) stays internal on purpose."""
+    assert sorted(testing.__all__) == TESTING
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -11,15 +11,11 @@ from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.schema import CassetteDrift, DriftEntry, SchemaChange, SchemaReport, compare_cassettes
 
-CASSETTE_SUFFIXES = (".yaml", ".yml")
-
 
 def _cassettes_in(folder: Path) -> dict[str, Path]:
-    return {
-        path.relative_to(folder).as_posix(): path
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.suffix in CASSETTE_SUFFIXES
-    }
+    from groq_vcr.cassette import find_cassette_files
+
+    return {path.relative_to(folder).as_posix(): path for path in find_cassette_files([folder])}
 
 
 def _one_sided(name: str, *, missing_from_new: bool, strict: bool) -> tuple[str, tuple[DriftEntry, ...]]:

@@ -90,7 +90,7 @@ def serve(source: Path, port: int, host: str, pace: bool, allow_repeats: bool) -
       # openai SDK: OpenAI(base_url="http://127.0.0.1:8750/openai/v1", api_key="unused")
     """
     from groq_vcr._settings import redaction_for
-    from groq_vcr.servers import ReplayOptions, create_replay_app
+    from groq_vcr.servers import ReplayOptions, ServedCassettes, create_replay_app
 
     try:
         _, _, mask = redaction_for(Path.cwd(), {})
@@ -100,8 +100,8 @@ def serve(source: Path, port: int, host: str, pace: bool, allow_repeats: bool) -
         raise fail(
             str(exc), "give a go-vcr v2 cassette file or a folder of them (groq-vcr check FILE validates one)."
         ) from None
-    catalog = app.state.catalog
-    files = len(catalog.files)
-    what = f"{catalog.interaction_count} interactions from {source}" + (f" ({files} cassettes)" if files > 1 else "")
+    served: ServedCassettes = app.state.cassettes
+    files = len(served.files)
+    what = f"{served.interaction_count} interactions from {source}" + (f" ({files} cassettes)" if files > 1 else "")
     run_foreground(app, host, port, [f"Replaying {what}."])
     raise click.exceptions.Exit(EXIT_OK)

@@ -3,7 +3,7 @@
 Every request is forwarded to the upstream (``https://api.groq.com`` by default) with an
 :class:`httpx.AsyncClient` that adds nothing of its own (no ``User-Agent``, ``Accept-Encoding`` or cookies the
 client did not send). The response is passed back as it arrives, chunk by chunk, undecoded (a gzip body stays
-gzip for the client), while a copy is fed to a :class:`~groq_vcr.session.CassetteSession` in record mode
+gzip for the client), while a copy is fed to a :class:`~groq_vcr.engine.CassetteSession` in record mode
 ``all`` (or ``new_episodes``, which answers requests the cassette already holds without forwarding them).
 
 What is recorded is what pytest recording would record for the same call to the upstream: the URL is the

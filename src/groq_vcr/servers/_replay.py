@@ -2,9 +2,9 @@
 
 Clients point their base URL at ``http://127.0.0.1:PORT`` instead of ``https://api.groq.com``. The incoming
 URL is rebased onto the origin the cassette recorded (``http://127.0.0.1:PORT/openai/v1/models`` is matched as
-``https://api.groq.com/openai/v1/models``), then matched with the same :class:`~groq_vcr.replay.Player` the
-pytest plugin uses: method, URL with query order ignored, body compared canonically; identical requests are
-answered in recorded order, each interaction once unless ``allow_repeats``.
+``https://api.groq.com/openai/v1/models``), then matched by a :class:`ServerPlayer`: the engine's
+:class:`~groq_vcr.engine.Player`, as in pytest replay (method, URL with query order ignored, body compared
+canonically; identical requests answered in recorded order, each interaction once unless ``allow_repeats``).
 
 Answers carry the recorded status and headers, minus hop-by-hop headers, ``Content-Length`` and
 ``Transfer-Encoding`` (the server frames the body itself) and ``Date`` (uvicorn writes its own). An event
@@ -16,10 +16,11 @@ explanation pytest prints (closest interaction, why it differs, how to re-record
 to ``NotFoundError`` and do not retry it: a 5xx would be retried with back-off and hide the message, and a
 non-standard code such as 599 would be retried too.
 
-A directory serves every ``*.yaml``/``*.yml`` cassette under it. Requests are matched against all of them,
-merged in sorted path order, unless they carry ``X-Groq-Vcr-Cassette: relative/path.yaml``, which restricts
-matching to that one file (with its own play order). Use one style per server run: the two do not share
-play counts.
+A directory serves every cassette :func:`~groq_vcr.cassette.find_cassette_files` finds under it (``*.yaml``
+and ``*.yml``; not hidden files or folders, where half-written files live, nor lock files). Requests are
+matched against all of them, merged in sorted relative path order, unless they carry
+``X-Groq-Vcr-Cassette: relative/path.yaml``, which restricts matching to that one served file (with its own
+play order). Use one style per server run: the two do not share play counts.
 """
 
 from __future__ import annotations
@@ -37,18 +38,18 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from groq_vcr._groq_api import error_json
-from groq_vcr.cassette import Interaction, Masker, Probe, mask_secrets, probe, split_events
+from groq_vcr.cassette import Interaction, Masker, Probe, find_cassette_files, mask_secrets, probe, split_events
 from groq_vcr.engine import Player, describe_miss
 from groq_vcr.errors import CassetteFormatError, InputError, NoMatchError
 
 __all__ = [
     "CASSETTE_HEADER",
     "MISS_STATUS",
-    "ReplayDeck",
     "ReplayOptions",
+    "ServedCassettes",
+    "ServerPlayer",
     "create_replay_app",
     "error_response",
-    "find_cassettes",
     "forwardable_headers",
     "replay_response",
 ]
@@ -92,25 +93,23 @@ class ReplayOptions:
     """The command shown in a miss explanation; by default ``groq-vcr proxy`` recording into the cassette."""
 
 
-def find_cassettes(directory: Path) -> list[Path]:
-    """Every ``*.yaml``/``*.yml`` file under ``directory``, in sorted path order."""
-    found = [p for p in directory.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")]
-    return sorted(found, key=lambda p: p.relative_to(directory).as_posix())
-
-
 def _load(path: Path) -> list[Interaction]:
     from groq_vcr.cassette import load_cassette
 
     return list(load_cassette(path).interactions)
 
 
-class ReplayDeck:
-    """Recorded interactions of one or more cassettes, matched like pytest replay, with URLs rebased."""
+class ServerPlayer(Player):
+    """A :class:`~groq_vcr.engine.Player` over one or more cassettes, for requests that arrive at the server.
+
+    On top of the player's matching, it rebases an incoming URL onto the origin the cassettes recorded, and a
+    request nothing answers raises :class:`NoMatchError` with the explanation pytest prints.
+    """
 
     def __init__(self, label: str, interactions: Sequence[Interaction], options: ReplayOptions) -> None:
+        super().__init__(interactions, allow_repeats=options.allow_repeats, mask=options.mask)
         self.label = label
         self.options = options
-        self.player = Player(interactions, allow_repeats=options.allow_repeats, mask=options.mask)
         self._origin_by_path: dict[str, str] = {}
         origin_counts: dict[str, int] = {}
         for interaction in interactions:
@@ -126,22 +125,22 @@ class ReplayDeck:
         origin = self._origin_by_path.get(raw_path, self._default_origin) or "http://127.0.0.1"
         return f"{origin}{raw_path}" + (f"?{query}" if query else "")
 
-    def probe(self, method: str, raw_path: str, query: str, body: bytes, headers: object) -> Probe:
+    def incoming_probe(self, method: str, raw_path: str, query: str, body: bytes, headers: object) -> Probe:
         """The incoming request as matching sees it, after rebasing its URL."""
         return probe(method, self.recorded_url(raw_path, query), body, headers, self.options.mask)
 
     def answer(self, request: Probe) -> Interaction:
-        """The recorded interaction for ``request``; :class:`NoMatchError` with the full explanation if none."""
-        played = self.player.play(request)
+        """The interaction :meth:`play` picks for ``request``; :class:`NoMatchError` with the explanation if none."""
+        played = self.play(request)
         if played is None:
             message = describe_miss(
                 request,
-                self.player,
+                self,
                 cassette_path=self.label,
                 rerecord_hint=self.options.rerecord_hint or self._rerecord_hint(),
                 record_mode="none",
             )
-            if self.player.was_used_up(request.key):
+            if self.was_used_up(request.key):
                 message += "\n  replay server: restart it with --allow-repeats to answer repeated requests again"
             raise NoMatchError(message)
         return played.interaction
@@ -203,50 +202,53 @@ def _raw_path(request: HttpRequest) -> tuple[str, str]:
     return path.split("?", 1)[0], query
 
 
-class _Catalog:
-    """The decks a server answers from: one merged deck, and one per cassette of a directory on demand."""
+class ServedCassettes:
+    """The cassettes a server answers from: a player over all of them, and one per cassette of a directory on demand."""
 
     def __init__(self, source: Path, options: ReplayOptions) -> None:
         self.source = source
         self.options = options
-        self._per_file: dict[str, ReplayDeck] = {}
+        self._per_file: dict[str, ServerPlayer] = {}
         if source.is_dir():
-            self.files = find_cassettes(source)
+            # Ordered by relative path as text: the order decides which cassette answers a request several recorded.
+            self.files = sorted(find_cassette_files([source]), key=lambda p: p.relative_to(source).as_posix())
             if not self.files:
                 raise InputError(
                     f"No cassettes (*.yaml, *.yml) under {source}; record some first or serve a cassette file."
                 )
             interactions = [i for path in self.files for i in _load(path)]
-            self.merged = ReplayDeck(f"{source} (all {len(self.files)} cassettes)", interactions, options)
+            self.merged = ServerPlayer(f"{source} (all {len(self.files)} cassettes)", interactions, options)
         elif source.is_file():
             self.files = [source]
-            self.merged = ReplayDeck(str(source), _load(source), options)
+            self.merged = ServerPlayer(str(source), _load(source), options)
         else:
             raise InputError(f"No cassette file or directory at {source}; check the path.")
 
     @property
     def interaction_count(self) -> int:
-        return len(self.merged.player)
+        """Interactions served, over all cassettes."""
+        return len(self.merged)
 
-    def deck_for(self, selector: str | None) -> ReplayDeck:
-        """The merged deck, or the deck of the cassette named by the ``X-Groq-Vcr-Cassette`` header."""
+    def player_for(self, selector: str | None) -> ServerPlayer:
+        """The player over all cassettes, or that of the cassette named by the ``X-Groq-Vcr-Cassette`` header."""
         if not selector or not self.source.is_dir():
             return self.merged
         relative = PurePosixPath(selector)
         if relative.is_absolute() or ".." in relative.parts:
             raise InputError(f"{CASSETTE_HEADER}: {selector!r} must be a path relative to {self.source}.")
         key = relative.as_posix()
-        deck = self._per_file.get(key)
-        if deck is None:
-            path = self.source / key
-            if not path.is_file():
+        player = self._per_file.get(key)
+        if player is None:
+            served = {p.relative_to(self.source).as_posix(): p for p in self.files}
+            path = served.get(key)
+            if path is None:
                 raise InputError(
                     f"{CASSETTE_HEADER}: no cassette {key!r} under {self.source}; "
-                    f"served cassettes: {', '.join(p.relative_to(self.source).as_posix() for p in self.files)}."
+                    f"served cassettes: {', '.join(served)}."
                 )
-            deck = ReplayDeck(str(path), _load(path), self.options)
-            self._per_file[key] = deck
-        return deck
+            player = ServerPlayer(str(path), _load(path), self.options)
+            self._per_file[key] = player
+        return player
 
 
 def create_replay_app(source: str | Path, options: ReplayOptions | None = None) -> Starlette:
@@ -254,20 +256,20 @@ def create_replay_app(source: str | Path, options: ReplayOptions | None = None) 
 
     Loads the cassettes at once, so a missing or malformed file raises here
     (:class:`~groq_vcr.errors.InputError`, :class:`~groq_vcr.errors.CassetteFormatError`), not on a request.
-    ``app.state.catalog`` exposes what is served (``interaction_count``, ``files``).
+    ``app.state.cassettes`` is the :class:`ServedCassettes` (``interaction_count``, ``files``).
     """
     opts = options or ReplayOptions()
-    catalog = _Catalog(Path(source), opts)
+    cassettes = ServedCassettes(Path(source), opts)
 
     async def endpoint(request: HttpRequest) -> HttpResponse:
         try:
-            deck = catalog.deck_for(request.headers.get(CASSETTE_HEADER))
+            player = cassettes.player_for(request.headers.get(CASSETTE_HEADER))
         except (InputError, CassetteFormatError) as exc:
             return error_response(MISS_STATUS, str(exc), "groq_vcr_no_cassette", "no_such_cassette")
         path, query = _raw_path(request)
         body = await request.body()
         try:
-            interaction = deck.answer(deck.probe(request.method, path, query, body, request.headers))
+            interaction = player.answer(player.incoming_probe(request.method, path, query, body, request.headers))
         except NoMatchError as exc:
             return error_response(MISS_STATUS, str(exc), "groq_vcr_no_match", "no_recorded_interaction")
         if opts.pace and interaction.response.duration > 0:
@@ -275,5 +277,5 @@ def create_replay_app(source: str | Path, options: ReplayOptions | None = None) 
         return replay_response(interaction)
 
     app = Starlette(routes=[Route("/{path:path}", endpoint, methods=HTTP_METHODS)])
-    app.state.catalog = catalog
+    app.state.cassettes = cassettes
     return app

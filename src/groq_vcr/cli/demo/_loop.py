@@ -1,6 +1,6 @@
 """``groq-vcr demo``: the whole record → redact → save → replay offline → schema check loop, in one run.
 
-Offline by default: a local Groq-compatible server (:mod:`groq_vcr.fake_groq`) is started on 127.0.0.1 and
+Offline by default: a local Groq-compatible server (:mod:`groq_vcr.testing`) is started on 127.0.0.1 and
 the real ``groq`` SDK records four calls through it (a chat completion, a streamed one, a vision request and
 an audio translation), one go-vcr v2 cassette each. The server is then stopped and every call is made again
 with the network blocked and a different key: the answers must come from the cassettes, equal to what was

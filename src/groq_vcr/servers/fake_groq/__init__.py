@@ -1,0 +1,40 @@
+"""A local Groq-compatible HTTP server (starlette) that tests, ``groq-vcr demo`` and CI scripts record against.
+
+It answers under ``/openai/v1`` the way Groq does: chat completions (JSON and SSE streams with ``x_groq``, the
+usage chunk and ``[DONE]``; ``reasoning`` for ``openai/gpt-oss-*``; tool calls; vision "OCR"), audio
+transcriptions/translations (multipart), speech (a WAV generated in code) and the models list. Every response
+carries Groq's ``x-ratelimit-*`` headers, an ``x-request-id`` and a Cloudflare ``__cf_bm`` cookie; JSON is
+gzip-compressed when the client accepts it. Replies are derived from the request, and with
+``FakeGroqConfig.deterministic`` (the default) ids, timestamps and cookies are too, so re-recording the same
+calls writes the same bytes.
+
+Faults are chosen per request, two ways:
+
+* by model name: ``fail-404``, ``fail-429``, ``fail-500``, ... (see :data:`FAIL_MODELS`), ``fail-stream``
+  (an ``event: error`` frame mid-stream); any other unknown model gets Groq's 404 ``model_not_found``;
+* by a queue on the config: ``config.enqueue("/chat/completions", FakeReply.rate_limited())`` makes the next
+  matching call return that reply, then normal service resumes.
+"""
+
+from groq_vcr.servers.fake_groq._app import create_app
+from groq_vcr.servers.fake_groq._audio import wav_file
+from groq_vcr.servers.fake_groq._config import FakeGroqConfig, ReceivedRequest
+from groq_vcr.servers.fake_groq._keys import make_fake_api_key
+from groq_vcr.servers.fake_groq._models import DEFAULT_MODELS, ModelInfo
+from groq_vcr.servers.fake_groq._replies import FAIL_MODELS, FakeReply, ResponseChange
+from groq_vcr.servers.fake_groq._server import FakeGroqServer, serve_fake_groq
+
+__all__ = [
+    "DEFAULT_MODELS",
+    "FAIL_MODELS",
+    "FakeGroqConfig",
+    "FakeGroqServer",
+    "FakeReply",
+    "ModelInfo",
+    "ReceivedRequest",
+    "ResponseChange",
+    "create_app",
+    "make_fake_api_key",
+    "serve_fake_groq",
+    "wav_file",
+]

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from groq_vcr._version import __version__
+from groq_vcr.cassette._bulk import gc_paused
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.cassette._yaml import gc_paused
 
 __all__ = ["CacheStats", "cache_dir", "cache_enabled", "cached_load", "clear_cache", "stats"]
 

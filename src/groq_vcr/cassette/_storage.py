@@ -17,8 +17,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from groq_vcr.cassette._emit import dump_cassette
+from groq_vcr.cassette._load import load_cassette_stream, load_cassette_text
 from groq_vcr.cassette._model import Cassette
-from groq_vcr.cassette._yaml import dump_cassette, load_cassette_stream, load_cassette_text
 from groq_vcr.errors import CassetteFormatError
 
 __all__ = [

@@ -178,10 +178,11 @@ def save_cassette(
 ) -> None:
     """Write ``cassette`` to ``path`` in go-vcr's exact layout, atomically, replacing what the file holds.
 
-    A save like any other (:func:`update_cassette`, which keeps nothing of the old file here): concurrent savers
-    are serialised by the lock file ``<path>.lock`` (left in place; see the module docstring); ``check_text`` is
-    called with the exact text about to be written and vetoes the save by raising; an existing file that is not a
-    valid cassette is not overwritten (:class:`CassetteFormatError`) unless ``replace_invalid`` is true.
+    The parent folders are created. Concurrent savers of the same path are serialised by a lock file
+    ``<path>.lock`` (left in place; see the module docstring). ``check_text`` is called with the exact text about
+    to be written (e.g. the secret scanner); if it raises, nothing is written and its exception propagates. An
+    existing file that is not a valid cassette is not overwritten (:class:`CassetteFormatError`) unless
+    ``replace_invalid`` is true. This is :func:`update_cassette` with an update that ignores the old contents.
     """
     update_cassette(path, lambda _current: cassette, check_text=check_text, replace_invalid=replace_invalid)
 

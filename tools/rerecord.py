@@ -27,8 +27,7 @@ from typing import Any
 
 import yaml
 
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cassette._model import Cassette, Interaction
+from groq_vcr import Cassette, Interaction, find_cassette_files, load_cassette, save_cassette
 from groq_vcr.cli.record._request_spec import MISSING_FILE_PLACEHOLDER
 
 RESENT_HEADERS = ("content-type", "accept")
@@ -68,9 +67,9 @@ def rerecord(committed: Path, new: Path, base_url: str | None) -> list[str]:
     """Re-record every cassette under ``committed`` into ``new``; returns notes on what was not re-checked."""
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="rerecord-") as tmp_name:
-        for index, path in enumerate(storage.find_cassette_files([committed])):
+        for index, path in enumerate(find_cassette_files([committed])):
             name = path.relative_to(committed).as_posix()
-            cassette = storage.load_cassette(path)
+            cassette = load_cassette(path)
             kept = [i for i in cassette.interactions if has_unknown_upload(i)]
             resent = [i for i in cassette.interactions if not has_unknown_upload(i)]
             notes.extend(f"`{name}` #{i.id} {i.request.method} {i.request.url}: upload bytes unknown" for i in kept)
@@ -83,10 +82,10 @@ def rerecord(committed: Path, new: Path, base_url: str | None) -> list[str]:
                 if not record(spec_file, staged, base_url):
                     print(f"rerecord: recording {name} failed; it is left out of {new}", file=sys.stderr)
                     continue
-                recorded = storage.load_cassette(staged).interactions
+                recorded = load_cassette(staged).interactions
             else:
                 recorded = []
-            storage.save_cassette(target, Cassette(interactions=[*recorded, *kept], extra=dict(cassette.extra)))
+            save_cassette(target, Cassette(interactions=[*recorded, *kept], extra=dict(cassette.extra)))
             (target.parent / (target.name + ".lock")).unlink(missing_ok=True)
     for note in notes:
         print(f"rerecord: not re-checked: {note}", file=sys.stderr)

@@ -11,6 +11,7 @@ import pytest
 
 from groq_vcr.cassette import _cache as cache
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._storage import dumps, load_cassette
 from groq_vcr.errors import CassetteFormatError
 
 
@@ -192,16 +193,25 @@ def test_large_pickles_are_streamed_from_disk_not_kept_in_memory(
     assert (loader.calls, cache.stats.disk_hits, cache.stats.memory_hits) == (0, 1, 0)
 
 
-def test_repeated_header_strings_are_shared(cache_home: Path, tmp_path: Path) -> None:
-    path = _write(tmp_path / "c.json", ("https://a/x", "one"), ("https://a/x", "two"))
+def test_strings_the_loader_shares_stay_shared_through_both_cache_layers(cache_home: Path, tmp_path: Path) -> None:
+    def recorded(body: str) -> Interaction:
+        return Interaction(
+            Request(url="https://a/x", method="POST", headers={"Content-Type": ["application/json"]}),
+            Response(body=body, headers={"Content-Type": ["application/json"]}),
+        )
 
-    def loader(p: Path) -> Cassette:
-        cassette = CountingLoader()(p)
-        for interaction in cassette.interactions:  # equal strings, distinct objects, as a parser makes them
-            interaction.response.headers = {"".join(["Content-", "Type"]): ["".join(["application/", "json"])]}
-        return cassette
-
-    first, second = cache.cached_load(path, loader).interactions
-    (name_a, values_a), (name_b, values_b) = [next(iter(i.response.headers.items())) for i in (first, second)]
-    assert name_a is name_b
-    assert values_a[0] is values_b[0]
+    path = tmp_path / "c.yaml"
+    path.write_text(dumps(Cassette(interactions=[recorded("one"), recorded("two")])), encoding="utf-8")
+    parsed = cache.cached_load(path, load_cassette)
+    from_memory = cache.cached_load(path, load_cassette)
+    cache.clear_cache(disk=False)
+    from_disk = cache.cached_load(path, load_cassette)
+    assert (cache.stats.parses, cache.stats.disk_hits) == (0, 1)  # the counters were reset with the memory
+    for cassette in (parsed, from_memory, from_disk):
+        first, second = cassette.interactions
+        (name_a, values_a), (name_b, values_b) = [next(iter(i.response.headers.items())) for i in (first, second)]
+        assert name_a == name_b == "Content-Type"
+        assert name_a is name_b
+        assert values_a[0] is values_b[0]
+        assert first.request.url is second.request.url
+        assert values_a is not values_b  # the lists themselves are each interaction's own

@@ -11,11 +11,13 @@ import pytest
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.cassette._storage import (
     dumps,
+    file_stamp,
     find_cassette_files,
     load_cassette,
     loads,
     read_text,
     save_cassette,
+    update_cassette,
     write_atomic,
 )
 from groq_vcr.errors import CassetteFormatError, SecretFoundError
@@ -116,19 +118,116 @@ def test_refuses_even_when_the_bad_file_appears_after_a_good_save(tmp_path: Path
         save_cassette(path, _cassette("new"))
 
 
-def test_failed_write_keeps_previous_file_and_leaves_no_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _refuse(text: str) -> None:
+    raise SecretFoundError("secret in body")
+
+
+def _broken_update(current: Cassette | None) -> Cassette:
+    raise ValueError("update failed")
+
+
+def _broken_os_call(*args: object) -> None:
+    raise OSError(5, "I/O error")
+
+
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        ("update", ValueError),
+        ("check_text", SecretFoundError),
+        ("fsync", OSError),
+        ("replace", OSError),
+    ],
+)
+def test_a_failed_save_leaves_the_previous_file_byte_identical(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str, error: type[Exception]
+) -> None:
     path = tmp_path / "c.yaml"
-    save_cassette(path, _cassette("old"))
-
-    def broken_fsync(fd: int) -> None:
-        raise OSError(5, "I/O error")
-
-    monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError, match="I/O error"):
-        save_cassette(path, _cassette("new"))
+    path.write_bytes(REFERENCE.read_bytes())
+    path.chmod(0o640)
+    update = _broken_update if failure == "update" else (lambda current: _cassette("new"))
+    check_text = _refuse if failure == "check_text" else None
+    if failure in ("fsync", "replace"):
+        monkeypatch.setattr(os, failure, _broken_os_call)
+    with pytest.raises(error):
+        update_cassette(path, update, check_text=check_text)
     monkeypatch.undo()
-    assert load_cassette(path) == _cassette("old")
+    assert path.read_bytes() == REFERENCE.read_bytes()
+    assert path.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "c.yaml.lock"]
+
+
+class Appender:
+    """An update that appends one interaction with ``body`` and remembers what it was given."""
+
+    def __init__(self, body: str) -> None:
+        self.body = body
+        self.given: list[Cassette | None] = []
+
+    def __call__(self, current: Cassette | None) -> Cassette:
+        self.given.append(current)
+        base = current or Cassette()
+        return Cassette(interactions=[*base.interactions, *_cassette(self.body).interactions])
+
+
+def test_update_builds_on_what_the_file_holds_now(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    first, second = Appender("n1"), Appender("n2")
+    update_cassette(path, first)
+    update_cassette(path, second)
+    assert first.given == [None]
+    assert [i.response.body for i in load_cassette(path).interactions] == ["n1", "n2"]
+    assert [i.id for i in load_cassette(path).interactions] == [0, 1]
+
+
+def test_update_uses_the_callers_copy_only_while_the_file_is_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    save_cassette(path, _cassette("on disk"))
+    stamp = file_stamp(path)
+    copy = _cassette("loaded earlier")
+    first, second = Appender("one"), Appender("two")
+    update_cassette(path, first, known=(stamp, copy))
+    assert first.given[0] is copy  # unchanged since `stamp`: not parsed again
+    update_cassette(path, second, known=(stamp, copy))
+    current = second.given[0]
+    assert current is not None
+    assert [i.response.body for i in current.interactions] == ["loaded earlier", "one"]
+
+
+def test_replace_invalid_hands_the_update_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("interactions: [oops\n")
+    with pytest.raises(CassetteFormatError, match="refusing to overwrite"):
+        update_cassette(path, Appender("x"))
+    assert path.read_text() == "interactions: [oops\n"
+    update = Appender("x")
+    update_cassette(path, update, replace_invalid=True)
+    assert update.given == [None]
+    assert load_cassette(path) == _cassette("x")
+
+
+def test_concurrent_updates_keep_every_interaction(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    start = threading.Barrier(8)
+
+    def add(n: int) -> None:
+        start.wait(timeout=30)
+        update_cassette(path, Appender(str(n)))
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(i.response.body for i in load_cassette(path).interactions) == [str(n) for n in range(8)]
+
+
+def test_write_atomic_writes_bytes_as_given(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "latin-1.txt"
+    write_atomic(path, "caf\xe9".encode("latin-1"))
+    assert path.read_bytes() == b"caf\xe9"
+    write_atomic(path, "caf\xe9")
+    assert path.read_bytes() == "caf\xe9".encode()
 
 
 def test_write_atomic_keeps_mode_of_existing_file(tmp_path: Path) -> None:

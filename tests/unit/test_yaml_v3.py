@@ -10,16 +10,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groq_vcr.cassette import _yaml as yaml_v3
+from groq_vcr.cassette import _emit
+from groq_vcr.cassette import _load as yaml_v3
+from groq_vcr.cassette._emit import Fields, dump_cassette, dump_document, natural_sort_key
+from groq_vcr.cassette._load import load_cassette_text, validate_cassette_text
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response, body_text_or_bytes
-from groq_vcr.cassette._yaml import (
-    Fields,
-    dump_cassette,
-    dump_document,
-    load_cassette_text,
-    natural_sort_key,
-    validate_cassette_text,
-)
 from groq_vcr.errors import CassetteFormatError
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
@@ -642,7 +637,7 @@ def test_unusual_documents_load_like_pyyaml(text: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="abAB-", max_size=5), unique=True, max_size=6))
 def test_code_point_shortcut_agrees_with_natural_order(keys: list[str]) -> None:
-    assert yaml_v3._sorted_keys(tuple(keys)) == sorted(keys, key=natural_sort_key)
+    assert _emit._sorted_keys(tuple(keys)) == sorted(keys, key=natural_sort_key)
 
 
 def test_big_cassette_round_trip_stays_fast() -> None:

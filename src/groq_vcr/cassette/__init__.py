@@ -16,6 +16,7 @@ from groq_vcr.cassette._identity import (
     normalise_url,
     probe,
 )
+from groq_vcr.cassette._load import nesting_error, validate_cassette_text
 from groq_vcr.cassette._model import (
     Body,
     Cassette,
@@ -41,7 +42,6 @@ from groq_vcr.cassette._storage import (
     write_atomic,
 )
 from groq_vcr.cassette._vcrpy import dump_v1, load_v1
-from groq_vcr.cassette._yaml import nesting_error, validate_cassette_text
 
 __all__ = [
     "CASSETTE_SUFFIXES",

@@ -11,8 +11,8 @@ Where it lives: ``$GROQ_VCR_CACHE_DIR``, else ``$XDG_CACHE_HOME/groq-vcr``, else
 inside the project). Deleting it is always safe. ``GROQ_VCR_CACHE=0`` turns both layers off.
 
 Each hit returns a fresh object (unpickled), so a caller may mutate what it gets without affecting the
-next test. The garbage collector is paused while a cassette is built: it would otherwise run over and
-over while hundreds of thousands of small objects are created, and find nothing to collect.
+next test. The loader shares equal short strings; pickle stores each shared object once, so the pickle stays
+small and unpickling rebuilds the same sharing (with the garbage collector paused, as the loader does).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from groq_vcr._version import __version__
+from groq_vcr.cassette._bulk import gc_paused
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.cassette._yaml import gc_paused
 
 __all__ = ["CacheStats", "cache_dir", "cache_enabled", "cached_load", "clear_cache", "stats"]
 
@@ -172,33 +172,6 @@ def _write_disk(file: Path, blob: bytes) -> None:
     stats.stores += 1
 
 
-_SHARED_MAX_LEN = 200
-
-
-def _share_strings(cassette: Cassette) -> None:
-    """Make equal header names/values and other short fields one object each, in place.
-
-    A cassette repeats the same few hundred strings (``Content-Type``, ``application/json``, ``HTTP/2.0``)
-    thousands of times; sharing them shrinks the loaded cassette, its pickle, and the time to unpickle it
-    (pickle memoises by identity, so each shared string is stored once).
-    """
-    seen: dict[str, str] = {}
-
-    def share(text: str) -> str:
-        if len(text) > _SHARED_MAX_LEN:
-            return text
-        return seen.setdefault(text, text)
-
-    for interaction in cassette.interactions:
-        for part in (interaction.request, interaction.response):
-            part.headers = {share(name): [share(v) for v in values] for name, values in part.headers.items()}
-            part.proto = share(part.proto)
-        request, response = interaction.request, interaction.response
-        request.url = share(request.url)
-        request.method = share(request.method)
-        response.status = share(response.status)
-
-
 def _fingerprint(path: Path) -> tuple[int, int, int]:
     st = path.stat()
     return st.st_size, st.st_mtime_ns, st.st_ino
@@ -213,8 +186,7 @@ def cached_load(path: str | Path, loader: Callable[[Path], Cassette]) -> Cassett
     path = Path(path)
     if not cache_enabled():
         stats.parses += 1
-        with gc_paused():
-            return loader(path)
+        return loader(path)
     before = _fingerprint(path)
     content = path.read_bytes()
     hasher = hashlib.sha256(content)
@@ -241,9 +213,7 @@ def cached_load(path: str | Path, loader: Callable[[Path], Cassette]) -> Cassett
         log.debug("discarding unreadable cache file %s", file)
 
     stats.parses += 1
-    with gc_paused():
-        cassette = loader(path)
-        _share_strings(cassette)
+    cassette = loader(path)
     if _fingerprint(path) != before:  # the file changed while it was parsed: the digest may not describe it
         return cassette
     blob = pickle.dumps(cassette, protocol=pickle.HIGHEST_PROTOCOL)

@@ -1,7 +1,7 @@
 """The go-vcr "version: 2" cassette model.
 
 Plain dataclasses that mirror go-vcr's ``cassette.Request`` / ``cassette.Response`` field for field, so a
-cassette round-trips without loss. Reading and writing YAML lives in :mod:`groq_vcr.yaml_v3`; this module
+cassette round-trips without loss. Writing and reading the YAML live in ``_emit`` and ``_load``; this module
 only knows the model and the go-vcr rules about it (which fields exist, their zero values).
 
 Bodies are ``str`` when they are valid UTF-8 text and ``bytes`` otherwise (written as ``!!binary``).

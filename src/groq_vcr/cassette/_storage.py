@@ -1,10 +1,12 @@
 """Cassette files on disk: load with file/line errors, save atomically, never clobber what we cannot read.
 
-Saving writes a temporary file next to the cassette, fsyncs it and renames it over the old one, so a crash
-or an error mid-save leaves the previous cassette intact. Writers of the same cassette (pytest-xdist workers)
-are serialised with ``filelock`` on ``<cassette>.lock``. On Unix that lock file stays after release (removing it
-would let two writers hold "the" lock at once); it is empty and harmless, and every cassette folder walk skips it.
-Add ``*.lock`` to ``.gitignore``.
+Every save is one read-modify-write (:func:`update_cassette`; :func:`save_cassette` is the one that replaces the
+contents): under a lock, read what the file holds now, build the new cassette from it, write a temporary file
+next to the cassette, fsync it and rename it over the old one. So concurrent writers of the same cassette
+(pytest-xdist workers, two ``groq-vcr record`` runs) add to each other's work, and a crash or an error mid-save
+leaves the previous cassette intact. The lock is ``filelock`` on ``<cassette>.lock``. On Unix that lock file
+stays after release (removing it would let two writers hold "the" lock at once); it is empty and harmless, and
+every cassette folder walk skips it. Add ``*.lock`` to ``.gitignore``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from groq_vcr.cassette._emit import dump_cassette
+from groq_vcr.cassette._load import load_cassette_stream, load_cassette_text
 from groq_vcr.cassette._model import Cassette
-from groq_vcr.cassette._yaml import dump_cassette, load_cassette_stream, load_cassette_text
 from groq_vcr.errors import CassetteFormatError
 
 __all__ = [
@@ -35,9 +38,6 @@ __all__ = [
 ]
 
 CASSETTE_SUFFIXES = (".yaml", ".yml")
-
-# path -> (mtime_ns, size) of files we read or wrote as valid cassettes: saving over them needs no re-parse.
-_KNOWN_GOOD: dict[str, tuple[int, int]] = {}
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -92,7 +92,6 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
     text is never held in memory next to the cassette (it is read whole only to report a problem).
     """
     p = Path(path)
-    before = _stamp(p)
     try:
         handle = open(p, "rb")  # noqa: SIM115 - closed below; read_text reports why it cannot be opened
     except OSError:
@@ -103,20 +102,19 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
             cassette = load_cassette_stream(handle, lambda: read_text(p))
         except CassetteFormatError as exc:
             raise exc if exc.path is not None else exc.with_path(p) from None
-    if before is not None and before == _stamp(p):
-        _KNOWN_GOOD[str(p.resolve())] = before
     return cassette
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, fsync and rename.
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` through a temporary file in the same folder, fsync and rename.
 
     The parent folders are created. A new file gets the usual permissions (0666 minus the umask); an existing
     file keeps its mode. If anything fails, the previous file is untouched and the temporary file is removed.
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8")
+    if isinstance(data, str):
+        data = data.encode("utf-8")
     tmp = p.with_name(f".{p.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -139,6 +137,38 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
             os.close(dir_fd)
 
 
+def update_cassette(
+    path: str | os.PathLike[str],
+    update: Callable[[Cassette | None], Cassette],
+    *,
+    known: tuple[tuple[int, int] | None, Cassette] | None = None,
+    check_text: Callable[[str], None] | None = None,
+    replace_invalid: bool = False,
+) -> Cassette:
+    """Read-modify-write a cassette under its lock: the one way a cassette file is written.
+
+    With the lock ``<path>.lock`` held, the file is read as it is now (None when it is missing or empty),
+    ``update`` turns that into the cassette to write, and that is written atomically; so concurrent writers each
+    add to what the others wrote, and a failure at any step leaves the file as it was. Returns what was written.
+
+    ``known`` is ``(stamp, cassette)`` of a copy the caller loaded earlier (stamp from :func:`file_stamp`, taken
+    before loading): when the file has not changed since, that copy is passed instead of parsing the file again.
+    A file that is not a valid cassette is never overwritten: :class:`CassetteFormatError` names it and the
+    problem, and nothing is written; with ``replace_invalid`` it is replaced (``update`` gets None).
+    ``check_text`` is called with the exact text about to be written (the secret scanner); if it raises, nothing
+    is written and its exception propagates.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(p) + ".lock"):
+        cassette = update(_current(p, known, replace_invalid))
+        text = dumps(cassette)
+        if check_text is not None:
+            check_text(text)
+        write_atomic(p, text)
+    return cassette
+
+
 def save_cassette(
     path: str | os.PathLike[str],
     cassette: Cassette,
@@ -146,85 +176,37 @@ def save_cassette(
     check_text: Callable[[str], None] | None = None,
     replace_invalid: bool = False,
 ) -> None:
-    """Write ``cassette`` to ``path`` in go-vcr's exact layout, atomically.
+    """Write ``cassette`` to ``path`` in go-vcr's exact layout, atomically, replacing what the file holds.
 
-    ``check_text`` is called with the exact text about to be written (e.g. the secret scanner); if it raises,
-    nothing is written and its exception propagates. An existing file that is not a valid cassette is not
-    overwritten (:class:`CassetteFormatError`) unless ``replace_invalid`` is true. Concurrent savers of the
-    same path are serialised by a lock file ``<path>.lock`` (left in place; see the module docstring).
+    The parent folders are created. Concurrent savers of the same path are serialised by a lock file
+    ``<path>.lock`` (left in place; see the module docstring). ``check_text`` is called with the exact text about
+    to be written (e.g. the secret scanner); if it raises, nothing is written and its exception propagates. An
+    existing file that is not a valid cassette is not overwritten (:class:`CassetteFormatError`) unless
+    ``replace_invalid`` is true. This is :func:`update_cassette` with an update that ignores the old contents.
     """
-    p = Path(path)
-    text = dumps(cassette)
-    if check_text is not None:
-        check_text(text)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(p) + ".lock"):
-        if not replace_invalid:
-            _refuse_invalid(p)
-        write_atomic(p, text)
-        stamp = _stamp(p)
-        if stamp is not None:
-            _KNOWN_GOOD[str(p.resolve())] = stamp
+    update_cassette(path, lambda _current: cassette, check_text=check_text, replace_invalid=replace_invalid)
 
 
-def update_cassette(
-    path: str | os.PathLike[str],
-    update: Callable[[Cassette | None], Cassette],
-    *,
-    known: tuple[tuple[int, int] | None, Cassette] | None = None,
-    check_text: Callable[[str], None] | None = None,
-) -> Cassette:
-    """Read-modify-write a cassette under its lock: concurrent writers each add to what the others wrote.
-
-    With the lock held, the file is read as it is now (None when it is missing or empty) and ``update`` turns
-    that into the cassette to write, which is then written atomically. ``known`` is ``(stamp, cassette)`` of a
-    copy the caller loaded earlier (stamp from :func:`file_stamp`): when the file has not changed since, that
-    copy is passed instead of parsing the file again. A file that is not a valid cassette is never overwritten:
-    :class:`CassetteFormatError` names it and the problem, and nothing is written. ``check_text`` is called with
-    the exact text about to be written (the secret scanner); if it raises, nothing is written.
-    """
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(p) + ".lock"):
-        stamp = _stamp(p)
-        current: Cassette | None = None
-        if stamp is not None and stamp[1] > 0:
-            if known is not None and known[0] == stamp:
-                current = known[1]
-            else:
-                try:
-                    current = loads(read_text(p), p)
-                except CassetteFormatError as exc:
-                    raise _refusal(p, exc) from None
-        cassette = update(current)
-        text = dumps(cassette)
-        if check_text is not None:
-            check_text(text)
-        write_atomic(p, text)
-        written = _stamp(p)
-        if written is not None:
-            _KNOWN_GOOD[str(p.resolve())] = written
-    return cassette
-
-
-def _refusal(path: Path, exc: CassetteFormatError) -> CassetteFormatError:
-    where = f" (line {exc.line})" if exc.line is not None else ""
-    return CassetteFormatError(
-        f"refusing to overwrite this file: it is not a valid cassette{where}: {exc.problem}. "
-        "Fix it, delete it, or re-record with --record-mode=rewrite to replace it",
-        path=path,
-    )
-
-
-def _refuse_invalid(path: Path) -> None:
+def _current(
+    path: Path, known: tuple[tuple[int, int] | None, Cassette] | None, replace_invalid: bool
+) -> Cassette | None:
+    """The cassette ``path`` holds now (the lock held), None when there is none; refuses a file that is not one."""
     stamp = _stamp(path)
-    if stamp is None or _KNOWN_GOOD.get(str(path.resolve())) == stamp:
-        return
+    if stamp is None or stamp[1] == 0:
+        return None
+    if known is not None and known[0] == stamp:
+        return known[1]
     try:
-        loads(read_text(path), path)
+        return load_cassette(path)
     except CassetteFormatError as exc:
-        raise _refusal(path, exc) from None
-    _KNOWN_GOOD[str(path.resolve())] = stamp
+        if replace_invalid:
+            return None
+        where = f" (line {exc.line})" if exc.line is not None else ""
+        raise CassetteFormatError(
+            f"refusing to overwrite this file: it is not a valid cassette{where}: {exc.problem}. "
+            "Fix it, delete it, or re-record with --record-mode=rewrite to replace it",
+            path=path,
+        ) from None
 
 
 def find_cassette_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:

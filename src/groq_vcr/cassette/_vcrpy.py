@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+from groq_vcr.cassette._load import nesting_error
 from groq_vcr.cassette._model import Body, Cassette, Headers, Interaction, Request, Response, canonical_header_name
-from groq_vcr.cassette._yaml import nesting_error
 from groq_vcr.errors import CassetteFormatError
 
 __all__ = ["dump_v1", "load_v1", "v1_to_v2", "v2_to_v1"]

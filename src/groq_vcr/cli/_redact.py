@@ -1,21 +1,20 @@
 """``groq-vcr redact [--check] PATH...``: remove secrets from existing cassettes and text files, in place.
 
-A go-vcr v2 cassette is loaded, redacted as a model and saved through :mod:`groq_vcr.storage` (atomic, and
+A go-vcr v2 cassette is loaded, redacted as a model and saved the way every cassette is (locked, atomic, and
 refused when the final scan still finds a secret); any other file (vcrpy cassettes, pasted curl calls) is
 redacted as text. Only files that hold a secret are rewritten, so a second run changes nothing.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
+from groq_vcr.cassette import Cassette, file_stamp, load_cassette, update_cassette, write_atomic
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.cli._scan import build_redactor, iter_files, read_text, rule_options
 from groq_vcr.errors import GroqVcrError
@@ -39,34 +38,24 @@ def is_v2_cassette(path: Path, text: str) -> bool:
     return path.suffix.lower() in (".yaml", ".yml") and "interactions" in text and bool(_V2_CASSETTE_RE.search(text))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so a crash leaves either the old or the new file, never half of one."""
-    mode = path.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def redact_file(redactor: Redactor, path: Path, *, check: bool) -> Outcome:
     """Redact ``path`` in place (unless ``check``); raise GroqVcrError when that cannot be done safely."""
     text, is_utf8 = read_text(path)
     findings = tuple(redactor.scan_text(text, source=str(path)))
     if is_v2_cassette(path, text):
-        from groq_vcr.cassette import load_cassette, save_cassette
-
+        stamp = file_stamp(path)
         cassette = load_cassette(path)
         redacted = redactor.redact_cassette(cassette)
         changed = redacted != cassette
         if changed and not check:
-            save_cassette(path, redacted, check_text=lambda text: redactor.assert_clean(text, path))
+
+            def redact_current(current: Cassette | None) -> Cassette:
+                # Under the lock: the copy read above, unless another writer saved since.
+                return redacted if current is cassette else redactor.redact_cassette(current or Cassette())
+
+            update_cassette(
+                path, redact_current, known=(stamp, cassette), check_text=lambda text: redactor.assert_clean(text, path)
+            )
         elif not changed and findings:
             raise GroqVcrError(_not_removable(path, findings))
         return Outcome(path, findings, changed)
@@ -80,7 +69,7 @@ def redact_file(redactor: Redactor, path: Path, *, check: bool) -> Outcome:
         raise GroqVcrError(_not_removable(path, remaining))
     changed = new_text != text
     if changed and not check:
-        write_atomically(path, new_text.encode("utf-8" if is_utf8 else "latin-1"))
+        write_atomic(path, new_text.encode("utf-8" if is_utf8 else "latin-1"))
     return Outcome(path, findings, changed)
 
 

@@ -36,6 +36,7 @@ _HINTS: list[tuple[type[GroqVcrError], str]] = [
     (RateLimitExhaustedError, "raise --max-wait / --max-retries, or run again when the limit has reset"),
     (GroqVcrError, "check the URL, --base-url and the network, then run again"),
 ]
+_WRITE_HINT = "the existing cassette was left unchanged; check the folder's permissions and free space"
 
 
 def fail(message: str, hint: str) -> NoReturn:
@@ -80,21 +81,37 @@ def imported_interactions(specs: list[RequestSpec], response_files: tuple[str, .
     return [import_interaction(spec, response) for spec, response in zip(specs, pasted, strict=True)]
 
 
-def _load_existing(path: Path) -> Cassette:
-    from groq_vcr.cassette import load_cassette
+def _load_existing(path: Path) -> tuple[tuple[int, int] | None, Cassette]:
+    """What ``path`` holds before anything is sent, with its stamp (a broken cassette fails before any call)."""
+    from groq_vcr.cassette import file_stamp, load_cassette
 
-    if not path.exists():
-        return Cassette()
-    return load_cassette(path)
+    stamp = file_stamp(path)
+    return stamp, Cassette() if stamp is None else load_cassette(path)
 
 
-def _save(path: Path, cassette: Cassette, redactor: Redactor) -> Cassette:
-    from groq_vcr.cassette import save_cassette
+def _append(
+    path: Path,
+    interactions: list[Interaction],
+    redactor: Redactor,
+    known: tuple[tuple[int, int] | None, Cassette],
+) -> Cassette:
+    """Append ``interactions`` to what ``path`` holds under its lock, redacted and scanned; returns what was written.
 
-    redacted = redactor.redact_cassette(cassette)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_cassette(path, redacted, check_text=redactor.assert_clean)
-    return redacted
+    Another run may have saved into the same cassette since ``known`` was loaded: the new interactions go after
+    what it wrote, not over it.
+    """
+    from groq_vcr.cassette import update_cassette
+
+    def append(current: Cassette | None) -> Cassette:
+        base = Cassette() if current is None else current
+        merged = Cassette(interactions=[*base.interactions, *interactions], version=base.version, extra=base.extra)
+        return redactor.redact_cassette(merged)
+
+    return update_cassette(path, append, known=known, check_text=redactor.assert_clean)
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return f"cannot write {path}: {exc.strerror or exc}"
 
 
 def _describe(redactor: Redactor, index: int, interaction: Interaction) -> str:
@@ -124,13 +141,13 @@ def _progress(total: int, enabled: bool) -> Iterator[Progress | None]:
         yield progress
 
 
-def _summary_table(results: list[tuple[int, CallResult]], redactor: Redactor) -> Table:
+def _summary_table(results: list[CallResult], first: int, redactor: Redactor) -> Table:
     table = Table(title="recorded calls", title_justify="left")
     for column in ("#", "request", "status", "duration", "attempts", "waited", "requests left", "tokens left"):
         table.add_column(
             column, justify="right" if column in ("#", "attempts", "waited") else "left", no_wrap=column == "request"
         )
-    for index, result in results:
+    for index, result in enumerate(results, start=first):
         request, response = result.interaction.request, result.interaction.response
         limits = result.rate_limits
         url = redactor.redact_url(request.url)
@@ -151,11 +168,10 @@ def _summary_table(results: list[tuple[int, CallResult]], redactor: Redactor) ->
 def _send_all(
     specs: list[RequestSpec],
     recorder: SpecRecorder,
-    first_index: int,
     redactor: Redactor,
     show_progress: bool,
-) -> tuple[list[tuple[int, CallResult]], GroqVcrError | None]:
-    results: list[tuple[int, CallResult]] = []
+) -> tuple[list[CallResult], GroqVcrError | None]:
+    results: list[CallResult] = []
     with _progress(len(specs), show_progress) as progress:
         task = progress.add_task("", total=len(specs)) if progress is not None else None
 
@@ -167,15 +183,14 @@ def _send_all(
                 click.echo(message, err=True)
 
         recorder.pacer.on_wait = on_wait
-        for offset, spec in enumerate(specs):
-            index = first_index + offset
+        for spec in specs:
             if progress is not None and task is not None:
                 progress.update(task, description=f"{spec.method} {redactor.redact_url(spec.url)}")
             try:
                 result = recorder.record(spec)
             except GroqVcrError as exc:
                 return results, exc
-            results.append((index, result))
+            results.append(result)
             if progress is not None and task is not None:
                 progress.advance(task)
         if progress is not None and task is not None:
@@ -270,42 +285,51 @@ def record(
         specs = collect_specs(curl_commands, curl_files, request_files)
         if not specs:
             raise InputError("no request given; pass --curl, --curl-file or --request")
-        cassette = _load_existing(output)
+        known = _load_existing(output)
         if response_files:
             interactions = imported_interactions(specs, response_files)
-            first = len(cassette.interactions)
-            cassette.interactions.extend(interactions)
-            _save(output, cassette, redactor)
+            try:
+                saved = _append(output, interactions, redactor, known)
+            except OSError as exc:
+                fail(_cannot_write(output, exc), _WRITE_HINT)
+            first = len(saved.interactions) - len(interactions)
             for offset, interaction in enumerate(interactions):
                 click.echo("imported " + _describe(redactor, first + offset, interaction))
-            click.echo(f"wrote {len(interactions)} interaction(s) to {output} ({len(cassette.interactions)} in total)")
+            click.echo(f"wrote {len(interactions)} interaction(s) to {output} ({len(saved.interactions)} in total)")
             return
         policy = RetryPolicy(max_retries=max_retries, max_wait_s=max_wait)
         with SpecRecorder(pacer=Pacer(policy), api_key=env_api_key(), base_url=base_url, timeout_s=timeout) as rec:
             for spec in specs:  # every request must be sendable before the first one goes out
                 rec.prepare(spec)
-            first = len(cassette.interactions)
             show_progress = len(specs) > 1 or Console(stderr=True).is_terminal
-            results, failure = _send_all(specs, rec, first, redactor, show_progress)
+            results, failure = _send_all(specs, rec, redactor, show_progress)
     except GroqVcrError as exc:
         fail(redactor.redact_text(str(exc)), hint_for(exc))
-    for index, result in results:
-        click.echo("recorded " + _describe(redactor, index, result.interaction) + _pacing_note(result))
+    first = total = len(known[1].interactions)
+    not_saved: tuple[str, str] | None = None  # error and hint of a failed save
     if results:
-        cassette.interactions.extend(result.interaction for _, result in results)
         try:
-            _save(output, cassette, redactor)
+            saved = _append(output, [result.interaction for result in results], redactor, known)
         except GroqVcrError as exc:
-            fail(redactor.redact_text(str(exc)), hint_for(exc))
+            not_saved = redactor.redact_text(str(exc)), hint_for(exc)
+        except OSError as exc:
+            not_saved = _cannot_write(output, exc), _WRITE_HINT
+        else:
+            total = len(saved.interactions)
+            first = total - len(results)  # after what other runs saved into the cassette meanwhile
+    for offset, result in enumerate(results):
+        click.echo("recorded " + _describe(redactor, first + offset, result.interaction) + _pacing_note(result))
+    if not_saved is not None:
+        fail(*not_saved)
     if len(specs) > 1 and results:
         console = Console()
         if not console.is_terminal:
             console = Console(width=160)  # a pipe or a CI log: do not wrap the table at 80 columns
-        console.print(_summary_table(results, redactor))
+        console.print(_summary_table(results, first, redactor))
     if failure is not None:
-        saved = f"; the {len(results)} call(s) before it were saved to {output}" if results else ""
-        fail(redactor.redact_text(str(failure)) + saved, hint_for(failure))
-    click.echo(f"wrote {len(results)} interaction(s) to {output} ({len(cassette.interactions)} in total)")
+        saved_note = f"; the {len(results)} call(s) before it were saved to {output}" if results else ""
+        fail(redactor.redact_text(str(failure)) + saved_note, hint_for(failure))
+    click.echo(f"wrote {len(results)} interaction(s) to {output} ({total} in total)")
 
 
 def _pacing_note(result: CallResult) -> str:

@@ -242,6 +242,53 @@ def test_multipart_structure_is_kept() -> None:
     assert b"whisper-large-v3" in redacted
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nsecret\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nREDACTED\r\n--b--\r\n',
+            id="CRLF",
+        ),
+        pytest.param(
+            '--b\nContent-Disposition: form-data; name="Prompt"\n\nsecret\n--b--\n',
+            'multipart/form-data; boundary="b"',
+            '--b\nContent-Disposition: form-data; name="Prompt"\n\nREDACTED\n--b--\n',
+            id="bare LF, quoted boundary, field name in another case",
+        ),
+        pytest.param(
+            "--b\r\nContent-Disposition: form-data; name=prompt\r\n\r\nsecret\r\n--b--\r\n",
+            "multipart/form-data",
+            "--b\r\nContent-Disposition: form-data; name=prompt\r\n\r\nREDACTED\r\n--b--\r\n",
+            id="boundary sniffed, unquoted field name",
+        ),
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nsee\r\n--bx\r\nsecret\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nREDACTED\r\n--b--\r\n',
+            id="a boundary-like line inside the field",
+        ),
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nsecret\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nREDACTED\r\n',
+            id="no closing delimiter",
+        ),
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nprompt\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nprompt\r\n--b--\r\n',
+            id="another field is left alone",
+        ),
+    ],
+)
+def test_multipart_field_is_redacted_in_place(body: str, content_type: str, expected: str) -> None:
+    redactor = Redactor(RedactionRules(json_fields=("prompt",)))
+    assert redactor.redact_body(body, content_type) == expected
+    assert redactor.redact_body(body.encode(), content_type) == expected.encode()
+
+
 def test_content_length_follows_the_redacted_body() -> None:
     key = fake_key()
     body = '{"api_key":"' + key + '"}'

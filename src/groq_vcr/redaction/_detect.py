@@ -15,7 +15,6 @@ redaction edits them in place and never re-serialises them.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from json import decoder as _json_decoder
 from urllib.parse import unquote_plus
 
 from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER, GROQ_KEY_RE, KEY_PREFIX
+from groq_vcr.cassette import parse_multipart
 from groq_vcr.redaction._rules import (
     BUILTIN_HEADERS,
     BUILTIN_QUERY_PARAMS,
@@ -327,35 +327,13 @@ class Detector:
         return spans
 
     def _multipart_spans(self, text: str, content_type: str) -> list[Span]:
-        boundary_match = re.search(r"(?i)boundary=(?:\"([^\"]+)\"|([^;\s]+))", content_type)
-        if boundary_match is not None:
-            boundary = boundary_match.group(1) or boundary_match.group(2)
-        else:
-            sniffed = re.match(r"--([^\r\n]+)\r?\n", text)
-            if sniffed is None:
-                return []
-            boundary = sniffed.group(1)
-        delimiter = "--" + boundary
-        starts = [m.start() for m in re.finditer(re.escape(delimiter), text)]
         spans: list[Span] = []
-        for here, following in itertools.pairwise(starts):
-            part_start = here + len(delimiter)
-            head_end = re.compile(r"\r?\n\r?\n").search(text, part_start, following)
-            if head_end is None:
+        for part in parse_multipart(text, content_type) or ():
+            if part.name is None or part.name.lower() not in self.form_names:
                 continue
-            disposition = re.search(
-                r"(?i)content-disposition:[^\r\n]*?\bname=\"([^\"]*)\"", text[part_start : head_end.start()]
-            )
-            if disposition is None or disposition.group(1).lower() not in self.form_names:
-                continue
-            content_end = following
-            if text.startswith("\r\n", content_end - 2):
-                content_end -= 2
-            elif text.startswith("\n", content_end - 1):
-                content_end -= 1
-            content = text[head_end.end() : content_end]
+            content = text[part.start : part.end]
             if content and not is_placeholder(content):
-                spans.append(Span(head_end.end(), content_end, f"form-field {disposition.group(1)}", PLACEHOLDER))
+                spans.append(Span(part.start, part.end, f"form-field {part.name}", PLACEHOLDER))
         return spans
 
     def body_spans(self, text: str, content_type: str | None) -> list[Span]:

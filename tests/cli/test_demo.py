@@ -11,11 +11,11 @@ from pathlib import Path
 import groq
 import pytest
 
+from groq_vcr import Redactor
 from groq_vcr.cassette import _storage as storage
 from groq_vcr.cli.demo._loop import SCENARIOS, network_blocked
 from groq_vcr.engine._httpx import activate
 from groq_vcr.engine._session import CassetteSession
-from groq_vcr.redaction._redact import scan_text
 from groq_vcr.testing import FakeGroqServer, make_fake_api_key
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
@@ -57,7 +57,7 @@ def test_demo_records_redacts_replays_and_checks_schemas(run_cli: Run, tmp_path:
     for name in NAMES:
         text = (folder / f"{name}.yaml").read_text(encoding="utf-8")
         assert text.startswith("---\nversion: 2\ninteractions:\n    - id: 0\n")
-        assert scan_text(text) == [], name
+        assert Redactor().scan_text(text) == [], name
         assert "Bearer gsk_REDACTED" in text
         assert "__cf_bm=REDACTED;" in text
         assert len(storage.load_cassette(folder / f"{name}.yaml").interactions) == 1
@@ -132,4 +132,4 @@ def test_live_records_where_the_sdk_is_pointed(
     for name in NAMES:
         text = (tmp_path / "out" / f"{name}.yaml").read_text(encoding="utf-8")
         assert fake_groq.api_key not in text
-        assert scan_text(text) == []
+        assert Redactor().scan_text(text) == []

@@ -17,25 +17,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER
 from groq_vcr.cassette import _storage as storage
 from groq_vcr.cassette._model import Body, Cassette, Interaction, Request, Response
 from groq_vcr.errors import GroqVcrError, SecretFoundError
-from groq_vcr.redaction._redact import (
-    GROQ_KEY_PLACEHOLDER,
-    PLACEHOLDER,
-    RedactionRules,
-    Redactor,
-    assert_clean,
-    is_placeholder,
-    mask_secret,
-    redact_cassette,
-    redact_text,
-    scan_text,
-)
+from groq_vcr.redaction import RedactionRules, Redactor
+from groq_vcr.redaction._rules import PLACEHOLDER, is_placeholder, mask_secret
 
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
 KEY_SHAPE = re.compile(r"gsk_[A-Za-z0-9]{52}")  # TruffleHog's / GitHub's Groq key shape
 ALNUM = string.ascii_letters + string.digits
+BUILT_IN = Redactor()
+"""The built-in rules only."""
 
 
 def fake_key(rng: random.Random | None = None) -> str:
@@ -174,8 +167,8 @@ def test_leak_vector_is_redacted(vector: str, secrets_pair: tuple[str, str]) -> 
     assert KEY_SHAPE.search(text) is None
     assert original == before, "redact_interaction must not mutate its argument"
     assert redacted is not original
-    assert scan_text(dump(Cassette([redacted]))) == []
-    assert scan_text(dump(Cassette([original]))) != []
+    assert BUILT_IN.scan_text(dump(Cassette([redacted]))) == []
+    assert BUILT_IN.scan_text(dump(Cassette([original]))) != []
 
 
 @pytest.mark.parametrize("vector", list(_vectors("gsk_x", "c")))
@@ -249,6 +242,53 @@ def test_multipart_structure_is_kept() -> None:
     assert b"whisper-large-v3" in redacted
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nsecret\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nREDACTED\r\n--b--\r\n',
+            id="CRLF",
+        ),
+        pytest.param(
+            '--b\nContent-Disposition: form-data; name="Prompt"\n\nsecret\n--b--\n',
+            'multipart/form-data; boundary="b"',
+            '--b\nContent-Disposition: form-data; name="Prompt"\n\nREDACTED\n--b--\n',
+            id="bare LF, quoted boundary, field name in another case",
+        ),
+        pytest.param(
+            "--b\r\nContent-Disposition: form-data; name=prompt\r\n\r\nsecret\r\n--b--\r\n",
+            "multipart/form-data",
+            "--b\r\nContent-Disposition: form-data; name=prompt\r\n\r\nREDACTED\r\n--b--\r\n",
+            id="boundary sniffed, unquoted field name",
+        ),
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nsee\r\n--bx\r\nsecret\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nREDACTED\r\n--b--\r\n',
+            id="a boundary-like line inside the field",
+        ),
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nsecret\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="prompt"\r\n\r\nREDACTED\r\n',
+            id="no closing delimiter",
+        ),
+        pytest.param(
+            '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nprompt\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+            '--b\r\nContent-Disposition: form-data; name="model"\r\n\r\nprompt\r\n--b--\r\n',
+            id="another field is left alone",
+        ),
+    ],
+)
+def test_multipart_field_is_redacted_in_place(body: str, content_type: str, expected: str) -> None:
+    redactor = Redactor(RedactionRules(json_fields=("prompt",)))
+    assert redactor.redact_body(body, content_type) == expected
+    assert redactor.redact_body(body.encode(), content_type) == expected.encode()
+
+
 def test_content_length_follows_the_redacted_body() -> None:
     key = fake_key()
     body = '{"api_key":"' + key + '"}'
@@ -274,14 +314,14 @@ def test_bytes_body_stays_bytes_and_unrelated_bytes_are_untouched() -> None:
 def test_placeholders_do_not_look_like_keys() -> None:
     for placeholder in (PLACEHOLDER, GROQ_KEY_PLACEHOLDER, f"Bearer {GROQ_KEY_PLACEHOLDER}"):
         assert KEY_SHAPE.search(placeholder) is None
-        assert scan_text(f"Authorization: {placeholder}\nCookie: __cf_bm={PLACEHOLDER}\n") == []
+        assert BUILT_IN.scan_text(f"Authorization: {placeholder}\nCookie: __cf_bm={PLACEHOLDER}\n") == []
         assert is_placeholder(placeholder.removeprefix("Bearer "))
 
 
 def test_key_glued_to_more_characters_is_redacted_whole() -> None:
     key = fake_key()
-    assert redact_text(f"x{key}tail more") == f"x{GROQ_KEY_PLACEHOLDER} more"
-    assert redact_text(key.replace("_", "%5F")) == GROQ_KEY_PLACEHOLDER
+    assert BUILT_IN.redact_text(f"x{key}tail more") == f"x{GROQ_KEY_PLACEHOLDER} more"
+    assert BUILT_IN.redact_text(key.replace("_", "%5F")) == GROQ_KEY_PLACEHOLDER
 
 
 @pytest.mark.parametrize(
@@ -297,8 +337,8 @@ def test_key_glued_to_more_characters_is_redacted_whole() -> None:
     ],
 )
 def test_prose_is_not_flagged(prose: str) -> None:
-    assert scan_text(prose) == []
-    assert redact_text(prose) == prose
+    assert BUILT_IN.scan_text(prose) == []
+    assert BUILT_IN.redact_text(prose) == prose
 
 
 @pytest.mark.parametrize(
@@ -314,11 +354,11 @@ def test_prose_is_not_flagged(prose: str) -> None:
     ],
 )
 def test_text_rules(text: str, rule: str) -> None:
-    findings = scan_text(text)
+    findings = BUILT_IN.scan_text(text)
     assert [f.rule for f in findings] == [rule]
-    redacted = redact_text(text)
+    redacted = BUILT_IN.redact_text(text)
     assert PLACEHOLDER in redacted
-    assert scan_text(redacted) == []
+    assert BUILT_IN.scan_text(redacted) == []
 
 
 # --- the seeds ------------------------------------------------------------------------------------------
@@ -347,7 +387,7 @@ def test_redacted_seed_copy_holds_no_secret() -> None:
 
 def test_seed_key_and_cookies_are_found_and_removed() -> None:
     text, key, cookies = fake_seed(random.Random(7))
-    findings = scan_text(text, source="seed.txt")
+    findings = BUILT_IN.scan_text(text, source="seed.txt")
     assert [(f.line, f.rule) for f in findings] == [
         (10, "groq-api-key"),
         (11, "cookie"),
@@ -359,9 +399,9 @@ def test_seed_key_and_cookies_are_found_and_removed() -> None:
     for finding in findings:
         assert key not in str(finding)
         assert all(cookie[:20] not in str(finding) for cookie in cookies)
-    redacted = redact_text(text)
+    redacted = BUILT_IN.redact_text(text)
     assert redacted == (SEEDS / "000_f3df5dee32a3ef46.redacted.txt").read_text(encoding="utf-8")
-    assert scan_text(redacted) == []
+    assert BUILT_IN.scan_text(redacted) == []
 
 
 @pytest.mark.parametrize(
@@ -375,13 +415,13 @@ def test_seed_key_and_cookies_are_found_and_removed() -> None:
 )
 def test_legitimate_seed_content_is_not_flagged(name: str) -> None:
     text = (SEEDS / name).read_text(encoding="utf-8")
-    assert scan_text(text) == []
-    assert redact_text(text) == text
+    assert BUILT_IN.scan_text(text) == []
+    assert BUILT_IN.redact_text(text) == text
 
 
 def test_legitimate_ids_and_image_data_survive_redaction() -> None:
     text, _, _ = fake_seed(random.Random(3))
-    redacted = redact_text(text)
+    redacted = BUILT_IN.redact_text(text)
     for legit in ("req_01k7mm7e13eaka52z3wx5c51d1", "chatcmpl-2c409135-59dd-47df-8f53-d846d496a4f9", "fp_4913bcd64f"):
         assert legit in redacted
     image = re.search(r"data:image/png;base64,[A-Za-z0-9+/=]+", text)
@@ -460,7 +500,7 @@ def _cassette_with_secrets(key: str) -> Cassette:
 def test_scan_names_interaction_field_and_rule() -> None:
     key = fake_key()
     text = dump(_cassette_with_secrets(key))
-    findings = scan_text(text, source="c.yaml")
+    findings = BUILT_IN.scan_text(text, source="c.yaml")
     summary = [(f.interaction, f.field, f.rule) for f in findings]
     assert summary == [
         (0, "request.headers.Authorization[0]", "authorization-header"),
@@ -478,8 +518,8 @@ def test_scan_names_interaction_field_and_rule() -> None:
 
 def test_save_is_refused_when_a_hook_puts_a_secret_back() -> None:
     key = fake_key()
-    redacted = redact_cassette(_cassette_with_secrets(key))
-    assert scan_text(dump(redacted)) == []
+    redacted = BUILT_IN.redact_cassette(_cassette_with_secrets(key))
+    assert BUILT_IN.scan_text(dump(redacted)) == []
 
     def before_save_hook(cassette: Cassette) -> Cassette:
         cassette.interactions[1].response.headers["X-Debug"] = [f"key={key}"]
@@ -487,7 +527,7 @@ def test_save_is_refused_when_a_hook_puts_a_secret_back() -> None:
 
     text = dump(before_save_hook(redacted))
     with pytest.raises(SecretFoundError) as raised:
-        assert_clean(text, "cassettes/test_chat.yaml")
+        BUILT_IN.assert_clean(text, "cassettes/test_chat.yaml")
     message = str(raised.value)
     assert message.startswith("Refusing to write cassettes/test_chat.yaml: it still holds 1 secret, so nothing")
     assert "interaction 1, response.headers.X-Debug[0]: rule groq-api-key" in message
@@ -497,7 +537,7 @@ def test_save_is_refused_when_a_hook_puts_a_secret_back() -> None:
 
 def test_scan_flags_header_structure_in_other_yaml_layouts() -> None:
     text = "interactions:\n- request:\n    headers: {authorization: [opaque-value]}\n    uri: http://x\n"
-    findings = scan_text(text)
+    findings = BUILT_IN.scan_text(text)
     assert [(f.line, f.interaction, f.field, f.rule) for f in findings] == [
         (3, 0, "request.headers.authorization[0]", "authorization-header")
     ]
@@ -537,11 +577,11 @@ snippets = st.sampled_from(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(filler, snippets, keys), max_size=12).map("".join))
 def test_text_redaction_is_clean_idempotent_and_consistent_with_the_scan(text: str) -> None:
-    redacted = redact_text(text)
+    redacted = BUILT_IN.redact_text(text)
     assert KEY_SHAPE.search(redacted) is None
-    assert scan_text(redacted) == []
-    assert redact_text(redacted) == redacted
-    if not scan_text(text):
+    assert BUILT_IN.scan_text(redacted) == []
+    assert BUILT_IN.redact_text(redacted) == redacted
+    if not BUILT_IN.scan_text(text):
         assert redacted == text
 
 
@@ -626,16 +666,16 @@ def cassettes_with_planted_keys(draw: st.DrawFn) -> tuple[Cassette, list[str]]:
 def test_planted_keys_never_reach_the_written_text(case: tuple[Cassette, list[str]]) -> None:
     cassette, planted = case
     original_text = dump(cassette)
-    redacted = redact_cassette(cassette)
+    redacted = BUILT_IN.redact_cassette(cassette)
     written = dump(redacted)
 
     for key in planted:
         assert key not in written
     assert KEY_SHAPE.search(written) is None
-    assert scan_text(written) == []
-    assert redact_cassette(redacted) == redacted
+    assert BUILT_IN.scan_text(written) == []
+    assert BUILT_IN.redact_cassette(redacted) == redacted
 
-    findings = scan_text(original_text)
+    findings = BUILT_IN.scan_text(original_text)
     assert findings, "the scan must flag a cassette with planted keys"
     flagged_lines = {f.line for f in findings}
     lines = original_text.splitlines()

@@ -8,7 +8,7 @@ import pytest
 
 from groq_vcr._settings import Settings, find_pyproject, load_settings, parse_settings, read_settings
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.redaction._redact import RedactionRules
+from groq_vcr.redaction import RedactionRules
 
 FULL = """
 [project]

@@ -28,6 +28,7 @@ from groq_vcr.cassette._model import (
     canonical_header_name,
     first_header,
 )
+from groq_vcr.cassette._multipart import MultipartPart, parse_multipart
 from groq_vcr.cassette._sse import SSEEvent, StreamSummary, parse_events, parse_stream, reassemble, split_events
 from groq_vcr.cassette._storage import (
     CASSETTE_SUFFIXES,
@@ -51,6 +52,7 @@ __all__ = [
     "Headers",
     "Interaction",
     "Masker",
+    "MultipartPart",
     "Probe",
     "Request",
     "RequestKey",
@@ -79,6 +81,7 @@ __all__ = [
     "normalise_url",
     "parse_events",
     "parse_go_duration",
+    "parse_multipart",
     "parse_stream",
     "probe",
     "read_text",

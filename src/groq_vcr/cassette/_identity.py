@@ -22,12 +22,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER, GROQ_KEY_RE
+from groq_vcr.cassette._multipart import parse_multipart
 
 _GROQ_KEY_BYTES = re.compile(GROQ_KEY_RE.pattern.encode("ascii"))
 
@@ -78,19 +77,13 @@ def _content_type(headers: Any) -> str:
 
 
 def _multipart_fields(body: bytes, content_type: str) -> list[tuple[str, str, str]] | None:
-    if "boundary=" not in content_type:
+    parts = parse_multipart(body, content_type)
+    if parts is None:
         return None
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
-    if not message.is_multipart():
-        return None
-    fields = []
-    for part in message.iter_parts():
-        payload = part.get_payload(decode=True)
-        data = payload if isinstance(payload, bytes) else b""
-        name = part.get_param("name", header="content-disposition") or ""
-        filename = part.get_filename() or ""
-        fields.append((str(name), str(filename), hashlib.sha256(data).hexdigest()))
-    return sorted(fields)
+    return sorted(
+        (part.name or "", part.filename or "", hashlib.sha256(body[part.start : part.end]).hexdigest())
+        for part in parts
+    )
 
 
 def canonical_body(body: bytes, content_type: str) -> Any:

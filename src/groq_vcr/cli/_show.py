@@ -18,6 +18,7 @@ from groq_vcr.cassette import (
     Response,
     StreamSummary,
     format_go_duration,
+    parse_multipart,
     reassemble,
 )
 from groq_vcr.cli import EXIT_USAGE
@@ -70,29 +71,21 @@ def _shorten(value: Any, limit: int) -> Any:
 
 def multipart_parts(request: Request) -> list[dict[str, Any]] | None:
     """The parts of a multipart/form-data body: name, filename, content type, size (and text value)."""
-    content_type = request.header("Content-Type") or ""
-    match = re.search(r'boundary="?([^";]+)"?', content_type)
-    if not content_type.lower().startswith("multipart/") or match is None:
+    body = request.body_bytes
+    parts = parse_multipart(body, request.header("Content-Type"))
+    if parts is None:
         return None
-    delimiter = b"--" + match.group(1).encode()
-    parts = []
-    for chunk in request.body_bytes.split(delimiter)[1:]:
-        if chunk.startswith(b"--"):
-            break
-        head, _, data = chunk.lstrip(b"\r\n").partition(b"\r\n\r\n")
-        data = data[:-2] if data.endswith(b"\r\n") else data
-        head_text = head.decode("utf-8", "replace")
-        name = re.search(r'name="([^"]*)"', head_text)
-        filename = re.search(r'filename="([^"]*)"', head_text)
-        part_type = re.search(r"(?im)^content-type:\s*(.+)$", head_text)
-        part: dict[str, Any] = {"name": name.group(1) if name else None, "size": len(data)}
-        if filename:
-            part["filename"] = filename.group(1)
-            part["content_type"] = part_type.group(1).strip() if part_type else None
+    described = []
+    for part in parts:
+        data = body[part.start : part.end]
+        facts: dict[str, Any] = {"name": part.name, "size": len(data)}
+        if part.filename is not None:
+            facts["filename"] = part.filename
+            facts["content_type"] = part.content_type
         else:
-            part["value"] = data.decode("utf-8", "replace")
-        parts.append(part)
-    return parts
+            facts["value"] = data.decode("utf-8", "replace")
+        described.append(facts)
+    return described
 
 
 def stream_facts(summary: StreamSummary) -> dict[str, Any]:

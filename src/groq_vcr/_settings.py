@@ -31,7 +31,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from groq_vcr.cassette import Cassette, Masker
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.redaction import RedactionRules, Redactor
 
@@ -41,7 +40,6 @@ __all__ = [
     "Settings",
     "find_pyproject",
     "load_settings",
-    "masker",
     "parse_choice",
     "parse_max_age",
     "parse_settings",
@@ -223,21 +221,3 @@ def redactor_for(root: Path, overrides: Mapping[str, Any] | None = None) -> Reda
 def _project_redactor(root: Path) -> Redactor:
     # Reading pyproject.toml and compiling the rules once per project, not once per test.
     return Redactor(project_rules(root))
-
-
-def masker(redactor: Redactor) -> Masker:
-    """A matching masker that applies ``redactor`` to the URL and body."""
-
-    def mask(url: str, body: bytes, content_type: str) -> tuple[str, bytes]:
-        redacted = redactor.redact_body(body, content_type or None)
-        return redactor.redact_url(url), redacted if isinstance(redacted, bytes) else redacted.encode("utf-8")
-
-    return mask
-
-
-def redaction_for(
-    root: Path, overrides: Mapping[str, Any] | None = None
-) -> tuple[Callable[[Cassette], Cassette], Callable[[str], None], Masker]:
-    """(redact, check_text, mask) for a cassette under ``root`` with per-test ``overrides``."""
-    redactor = redactor_for(root, overrides)
-    return redactor.redact_cassette, redactor.assert_clean, masker(redactor)

@@ -89,12 +89,11 @@ def serve(source: Path, port: int, host: str, pace: bool, allow_repeats: bool) -
       # groq SDK:   Groq(base_url="http://127.0.0.1:8750", api_key="unused")
       # openai SDK: OpenAI(base_url="http://127.0.0.1:8750/openai/v1", api_key="unused")
     """
-    from groq_vcr._settings import redaction_for
+    from groq_vcr._settings import redactor_for
     from groq_vcr.servers import ReplayOptions, ServedCassettes, create_replay_app
 
     try:
-        _, _, mask = redaction_for(Path.cwd(), {})
-        options = ReplayOptions(allow_repeats=allow_repeats, pace=pace, mask=mask)
+        options = ReplayOptions(allow_repeats=allow_repeats, pace=pace, redactor=redactor_for(Path.cwd()))
         app = create_replay_app(source, options)
     except GroqVcrError as exc:
         raise fail(

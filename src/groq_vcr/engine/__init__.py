@@ -15,6 +15,7 @@ from groq_vcr.engine._last_run import DEFAULT_LAST_RUN, LastRun, read_last_run, 
 from groq_vcr.engine._mismatch import describe_miss
 from groq_vcr.engine._options import RecordMode, RetryAfter, SessionOptions
 from groq_vcr.engine._player import Played, Player
+from groq_vcr.engine._reply import Reply, reply_for
 from groq_vcr.engine._session import CassetteSession, PendingRecording, SessionStats
 from groq_vcr.engine._use_cassette import use_cassette
 
@@ -26,6 +27,7 @@ __all__ = [
     "Played",
     "Player",
     "RecordMode",
+    "Reply",
     "RetryAfter",
     "SessionOptions",
     "SessionStats",
@@ -35,6 +37,7 @@ __all__ = [
     "finish_response",
     "patch_triples",
     "read_last_run",
+    "reply_for",
     "request_from_httpx",
     "response_head_from_httpx",
     "status_text",

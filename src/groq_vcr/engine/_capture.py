@@ -1,7 +1,7 @@
 """What is recorded: turning an httpx/httpx2 request and response into the cassette model.
 
 httpx and its fork httpx2 share one duck-typed API, so nothing here imports either of them. The transport
-layer (:mod:`groq_vcr.transport`) calls these at the moments go-vcr records: the request as sent, the
+layer (:mod:`groq_vcr.engine._httpx`) calls these at the moments go-vcr records: the request as sent, the
 response head when it arrives (``duration`` is the time until then), and the body once it has been read.
 """
 

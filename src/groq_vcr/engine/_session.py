@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from groq_vcr._settings import OnExpired, masker
+from groq_vcr._settings import OnExpired
 from groq_vcr.cassette import (
     Cassette,
     CassetteAge,
@@ -94,11 +94,12 @@ class CassetteSession:
     def __init__(self, path: str | Path, options: SessionOptions | None = None) -> None:
         self.path = Path(path)
         self.options = options or SessionOptions()
-        self._mask = masker(self.options.redactor)
         self._loaded_stamp = file_stamp(self.path)  # taken before reading: a change while reading shows
         self.existed = self.path.is_file() and self.path.stat().st_size > 0
         self.cassette = cached_load(self.path, load_cassette) if self.existed else Cassette()
-        self.player = Player(self.cassette.interactions, allow_repeats=self.options.allow_repeats, mask=self._mask)
+        self.player = Player(
+            self.cassette.interactions, allow_repeats=self.options.allow_repeats, mask=self.options.redactor.mask
+        )
         self.pending: list[PendingRecording] = []
         self._lock = threading.Lock()
         self.age: CassetteAge | None = None
@@ -137,7 +138,7 @@ class CassetteSession:
 
     def probe(self, method: str, url: str, body: bytes, headers: Any) -> Probe:
         """A live request as this session matches it (secrets masked as the redactor writes them)."""
-        return probe(method, url, body, headers, self._mask)
+        return probe(method, url, body, headers, self.options.redactor.mask)
 
     @property
     def may_record(self) -> bool:

@@ -3,8 +3,8 @@
 pytest-recording builds a ``vcr.VCR`` per test and calls ``vcr.use_cassette(name, **config)``. :func:`install`
 makes that call open a :class:`GroqCassette` instead of vcrpy's own, so that
 
-- the file is a go-vcr v2 cassette read and written by :mod:`groq_vcr.storage` (atomic, redacted, scanned);
-- httpx and httpx2 go through :mod:`groq_vcr.transport` (streaming record, event-by-event replay) instead of
+- the file is a go-vcr v2 cassette read and written by :mod:`groq_vcr.cassette` (atomic, redacted, scanned);
+- httpx and httpx2 go through :mod:`groq_vcr.engine` (streaming record, event-by-event replay) instead of
   vcrpy's draining stubs, which are skipped;
 - the libraries vcrpy still patches itself (requests, aiohttp, ...) use the same indexed matching.
 """
@@ -43,7 +43,7 @@ def _uninstalled_patchers() -> set[str]:
     return {group for group, module in _PATCHER_MODULES.items() if importlib.util.find_spec(module) is None}
 
 
-# httpx and httpx2 are handled by groq_vcr.transport instead of vcrpy's draining stubs.
+# httpx and httpx2 are handled by the engine's interception instead of vcrpy's draining stubs.
 _ALWAYS_SKIPPED = frozenset({"httpx", "httpx2", *_uninstalled_patchers()})
 
 

@@ -73,6 +73,15 @@ class Redactor:
             return body if redacted == text else redacted.encode("latin-1")
         return self._redact(body, lambda t: self._detector.body_spans(t, content_type))
 
+    def mask(self, url: str, body: bytes, content_type: str) -> tuple[str, bytes]:
+        """A live request's URL and body as they would be saved, so it matches its redacted recording.
+
+        The matcher's view of a request (a :data:`~groq_vcr.cassette.Masker`): a real key sent now matches the
+        placeholder recorded then.
+        """
+        redacted = self.redact_body(body, content_type or None)
+        return self.redact_url(url), redacted if isinstance(redacted, bytes) else redacted.encode("utf-8")
+
     def _redact_message(
         self, body: Body, headers: Headers, content_length: int, content_type: str | None
     ) -> tuple[Body, Headers, int]:

@@ -26,7 +26,7 @@ play order). Use one style per server run: the two do not share play counts.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
@@ -38,9 +38,10 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from groq_vcr._groq_api import error_json
-from groq_vcr.cassette import Interaction, Masker, Probe, find_cassette_files, mask_secrets, probe, split_events
-from groq_vcr.engine import Player, describe_miss
+from groq_vcr.cassette import Interaction, Probe, find_cassette_files, probe
+from groq_vcr.engine import Player, RetryAfter, describe_miss, reply_for
 from groq_vcr.errors import CassetteFormatError, InputError, NoMatchError
+from groq_vcr.redaction import Redactor
 
 __all__ = [
     "CASSETTE_HEADER",
@@ -87,8 +88,9 @@ class ReplayOptions:
     """Answer a request again with the last interaction it matched once its recordings are used up."""
     pace: bool = False
     """Sleep each interaction's recorded ``duration`` before sending its head."""
-    mask: Masker = mask_secrets
-    """Secret masking applied to incoming requests before matching (the redactor's placeholders)."""
+    redactor: Redactor = field(default_factory=Redactor)
+    """Masks incoming requests before matching, as the cassettes were redacted (a real key matches its
+    placeholder)."""
     rerecord_hint: str = ""
     """The command shown in a miss explanation; by default ``groq-vcr proxy`` recording into the cassette."""
 
@@ -107,7 +109,7 @@ class ServerPlayer(Player):
     """
 
     def __init__(self, label: str, interactions: Sequence[Interaction], options: ReplayOptions) -> None:
-        super().__init__(interactions, allow_repeats=options.allow_repeats, mask=options.mask)
+        super().__init__(interactions, allow_repeats=options.allow_repeats, mask=options.redactor.mask)
         self.label = label
         self.options = options
         self._origin_by_path: dict[str, str] = {}
@@ -127,7 +129,7 @@ class ServerPlayer(Player):
 
     def incoming_probe(self, method: str, raw_path: str, query: str, body: bytes, headers: object) -> Probe:
         """The incoming request as matching sees it, after rebasing its URL."""
-        return probe(method, self.recorded_url(raw_path, query), body, headers, self.options.mask)
+        return probe(method, self.recorded_url(raw_path, query), body, headers, self.options.redactor.mask)
 
     def answer(self, request: Probe) -> Interaction:
         """The interaction :meth:`play` picks for ``request``; :class:`NoMatchError` with the explanation if none."""
@@ -164,25 +166,23 @@ def forwardable_headers(
 
 
 def replay_response(interaction: Interaction) -> HttpResponse:
-    """The HTTP response that replays ``interaction``: an event stream one event per write, else the body."""
-    recorded = interaction.response
-    body = recorded.body_bytes
-    pairs = [(name, value) for name, values in recorded.headers.items() for value in values]
-    # A body stored decompressed must not be announced as still encoded.
-    drop = frozenset({"content-encoding"}) if recorded.uncompressed else frozenset()
-    headers = forwardable_headers(pairs, drop=drop)
+    """The HTTP response that replays ``interaction``: an event stream one event per write, else the body.
+
+    The reply is the engine's (:func:`~groq_vcr.engine.reply_for`), with ``retry-after`` as recorded; the
+    server frames the body itself, so hop-by-hop and framing headers are not passed on.
+    """
+    reply = reply_for(interaction, retry_after=RetryAfter.RECORDED)
     response: HttpResponse
-    if recorded.is_event_stream:
-        events = split_events(body)
+    if interaction.response.is_event_stream:
 
         async def each_event() -> AsyncIterator[bytes]:
-            for event in events:
+            for event in reply.chunks:
                 yield event
 
-        response = StreamingResponse(each_event(), status_code=recorded.code)
+        response = StreamingResponse(each_event(), status_code=reply.status)
     else:
-        response = HttpResponse(body, status_code=recorded.code)
-    response.raw_headers.extend(headers)
+        response = HttpResponse(b"".join(reply.chunks), status_code=reply.status)
+    response.raw_headers.extend(forwardable_headers(reply.headers))
     return response
 
 

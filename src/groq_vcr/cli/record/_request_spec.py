@@ -1,6 +1,6 @@
 """Request specs: what the ``groq-vcr record`` command sends (or imports), whatever it was written as.
 
-A :class:`RequestSpec` comes from a curl command (:mod:`groq_vcr.curl`) or from a YAML/JSON spec file
+A :class:`RequestSpec` comes from a curl command (:mod:`groq_vcr.cli.record._curl`) or from a YAML/JSON spec file
 (:func:`load_request_specs`)::
 
     - method: POST                       # default: POST when there is a body, else GET

@@ -1,14 +1,14 @@
 """Recording request specs outside pytest: send them with httpx, or import responses the user already has.
 
-:class:`SpecRecorder` sends each :class:`~groq_vcr.request_spec.RequestSpec` with a plain ``httpx.Client``
+:class:`SpecRecorder` sends each :class:`~groq_vcr.cli.record._request_spec.RequestSpec` with a plain ``httpx.Client``
 (reading the body chunk by chunk as it arrives, so streams are recorded exactly as sent), paces the calls with
-a :class:`~groq_vcr.ratelimit.Pacer` and returns model interactions built by :mod:`groq_vcr.capture`.
+a :class:`~groq_vcr.cli.record._pacing.Pacer` and returns model interactions built by :mod:`groq_vcr.engine`.
 
 :func:`import_interaction` builds an interaction from a spec and a pasted response without sending anything.
 What such an interaction holds that was not in the paste: status ``200 OK`` (unless an ``HTTP/1.1 429 ...``
 status line was pasted), ``Content-Type: application/json`` (SSE pastes: ``text/event-stream``), proto
 ``HTTP/2.0`` (what Groq speaks), duration ``0s``; the JSON is stored compact, as Groq sends it. An upload whose
-file is not on this machine is recorded with :data:`~groq_vcr.request_spec.MISSING_FILE_PLACEHOLDER` as its
+file is not on this machine is recorded with :data:`~groq_vcr.cli.record._request_spec.MISSING_FILE_PLACEHOLDER` as its
 content.
 """
 

@@ -143,7 +143,6 @@ import json
 from pathlib import Path
 
 import pytest
-from groq_vcr.pytest_plugin._fixtures import groq_schema  # the plugin registers it; imported here to test it alone
 
 RESPONSE = json.loads(Path("response.json").read_text())
 
@@ -169,18 +168,9 @@ def test_schemas_equal():
     assert schema_of(RESPONSE) == schema_of(dict(RESPONSE, extra=1))
 """
 
-INNER_CONFTEST = """
-from groq_vcr.pytest_plugin._outcomes import pytest_assertrepr_compare as _explain
-
-
-def pytest_assertrepr_compare(config, op, left, right):
-    return _explain(config, op, left, right)
-"""
-
 
 def test_groq_schema_fixture_through_pytester(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_inner=INNER)
-    pytester.makeconftest(INNER_CONFTEST)
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     (pytester.path / "response.json").write_text(json.dumps(CHAT))
     text = cassette_yaml((CHAT_REQUEST, json.dumps(CHAT), "application/json"))
@@ -198,3 +188,38 @@ def test_groq_schema_fixture_through_pytester(pytester: pytest.Pytester) -> None
             "*extra: added (int)",
         ]
     )
+
+
+INNER_REDACTED = """
+import httpx
+import json
+from pathlib import Path
+
+import pytest
+
+VISION = json.loads(Path("vision.json").read_text())
+
+
+@pytest.mark.vcr(groq_vcr_redact={"json-fields": ["user"]})
+def test_paired_as_replay_matches(groq_schema):
+    body = {"model": "m", "user": "alice-0f3c9a", "messages": [{"role": "user", "content": "describe"}]}
+    request = httpx.Request("POST", "https://api.groq.com/openai/v1/chat/completions", json=body)
+    report = groq_schema.check(httpx.Response(200, json=VISION, request=request))
+    assert report.ok
+"""
+
+
+def test_groq_schema_pairs_requests_masked_by_the_tests_redaction_rules(pytester: pytest.Pytester) -> None:
+    """The recording holds the redacted ``user``; the live request the real one: they pair as in replay."""
+    pytester.makepyfile(test_inner=INNER_REDACTED)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    (pytester.path / "vision.json").write_text(json.dumps(VISION))
+    asked = {"model": "m", "user": "REDACTED", "messages": [{"role": "user", "content": "hi"}]}
+    described = {"model": "m", "user": "REDACTED", "messages": [{"role": "user", "content": "describe"}]}
+    text = cassette_yaml(
+        (asked, json.dumps(CHAT), "application/json"), (described, json.dumps(VISION), "application/json")
+    )
+    target = pytester.path / "cassettes" / "test_inner" / "test_paired_as_replay_matches.yaml"
+    target.parent.mkdir(parents=True)
+    target.write_text(text)
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)

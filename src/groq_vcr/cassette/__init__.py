@@ -15,6 +15,7 @@ from groq_vcr.cassette._identity import (
     mask_secrets,
     normalise_url,
     probe,
+    probe_recorded,
 )
 from groq_vcr.cassette._load import nesting_error, validate_cassette_text
 from groq_vcr.cassette._model import (
@@ -84,6 +85,7 @@ __all__ = [
     "parse_multipart",
     "parse_stream",
     "probe",
+    "probe_recorded",
     "read_text",
     "reassemble",
     "recorded_at",

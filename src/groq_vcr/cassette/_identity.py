@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER, GROQ_KEY_RE
+from groq_vcr.cassette._model import Request
 from groq_vcr.cassette._multipart import parse_multipart
 
 _GROQ_KEY_BYTES = re.compile(GROQ_KEY_RE.pattern.encode("ascii"))
@@ -182,3 +183,8 @@ def probe(method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_
     masked_url, _ = mask(url, b"", "")
     origin, target = _origin_and_target(masked_url)
     return Probe(method.upper(), origin, target, url, body, _content_type(headers), mask)
+
+
+def probe_recorded(request: Request, mask: Masker = mask_secrets) -> Probe:
+    """:func:`probe` of a request as a cassette holds it."""
+    return probe(request.method, request.url, request.body_bytes, request.headers, mask)

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from groq_vcr.cassette import Interaction, Masker, Probe, RequestKey, mask_secrets, normalise_url, probe
+from groq_vcr.cassette import Interaction, Masker, Probe, RequestKey, mask_secrets, normalise_url, probe_recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +86,14 @@ class Player:
         """The normalised form of recorded interaction ``index`` (computed once)."""
         cached = self._probes.get(index)
         if cached is None:
-            request = self.interactions[index].request
-            cached = probe(request.method, request.url, request.body_bytes, request.headers, self._mask)
+            cached = probe_recorded(self.interactions[index].request, self._mask)
             self.stats.bodies_canonicalised += 1
             self._probes[index] = cached
         return cached
 
     def key_of(self, interaction: Interaction) -> RequestKey:
         """The matching key of any interaction, masked as this player masks (not cached)."""
-        request = interaction.request
-        return probe(request.method, request.url, request.body_bytes, request.headers, self._mask).key
+        return probe_recorded(interaction.request, self._mask).key
 
     def _bucket_index(self) -> dict[tuple[str, str], _Bucket]:
         if self._buckets is None:

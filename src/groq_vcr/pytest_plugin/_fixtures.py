@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import pytest
 
+from groq_vcr._settings import redactor_for
 from groq_vcr.faults import FaultPlan
 from groq_vcr.pytest_plugin._faults import fault_plan_for
 from groq_vcr.schema import SchemaChecker
@@ -32,10 +32,12 @@ def groq_schema(request: pytest.FixtureRequest) -> SchemaChecker:
     Fails with a path-addressed drift report on breaking changes (removed fields, new types, new nullability);
     set ``groq_schema.strict = True`` or pass ``strict=True`` to fail on added fields too.
     """
-    strict = False
-    with contextlib.suppress(ValueError):  # ValueError: the plugin did not register the ini option
-        strict = bool(request.config.getini(SCHEMA_STRICT_INI))
-    return SchemaChecker(_cassette_path(request), strict=strict)
+    strict = bool(request.config.getini(SCHEMA_STRICT_INI))
+    # Requests are paired as replay matches them: masked by this test's redaction rules.
+    marker = request.node.get_closest_marker("vcr")
+    overrides = {**request.getfixturevalue("vcr_config"), **(marker.kwargs if marker else {})}
+    redactor = redactor_for(request.config.rootpath, overrides)
+    return SchemaChecker(_cassette_path(request), strict=strict, mask=redactor.mask)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from groq_vcr.cassette import Cassette, Interaction, Request
+from groq_vcr.cassette import Cassette, Interaction, Masker, Request, mask_secrets
 from groq_vcr.errors import GroqVcrError, SchemaDriftError
 from groq_vcr.schema._compare import SchemaReport, compare
 from groq_vcr.schema._drift import interaction_label, pairing_key
@@ -56,10 +56,11 @@ def _request_of(response: Any) -> Request | None:
 class SchemaChecker:
     """What the ``groq_schema`` fixture gives a test: compare responses with the test's recorded cassette."""
 
-    def __init__(self, cassette_path: Path, *, strict: bool = False) -> None:
+    def __init__(self, cassette_path: Path, *, strict: bool = False, mask: Masker = mask_secrets) -> None:
         self.cassette_path = cassette_path
         self.strict = strict
         """Default strictness of :meth:`check` (additive changes fail when True)."""
+        self._mask = mask
         self._cassette: Cassette | None = None
         self._checked: set[int] = set()
 
@@ -83,8 +84,8 @@ class SchemaChecker:
             return interactions[interaction]
         request = _request_of(response)
         if request is not None:
-            key = pairing_key(request)
-            matches = [i for i, recorded in enumerate(interactions) if pairing_key(recorded.request) == key]
+            key = pairing_key(request, self._mask)
+            matches = [i for i, recorded in enumerate(interactions) if pairing_key(recorded.request, self._mask) == key]
             if matches:
                 position = next((i for i in matches if i not in self._checked), matches[0])
                 return interactions[position]

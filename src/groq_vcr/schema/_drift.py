@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from groq_vcr.cassette import Cassette, Interaction, Request, RequestKey, probe
+from groq_vcr.cassette import Cassette, Interaction, Masker, Request, RequestKey, mask_secrets, probe_recorded
 from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
 from groq_vcr.schema._infer import schema_of_interaction
 
@@ -26,11 +26,12 @@ __all__ = [
 ]
 
 
-def pairing_key(request: Request) -> RequestKey:
+def pairing_key(request: Request, mask: Masker = mask_secrets) -> RequestKey:
     """What pairs a request of one recording with the same request of another: its replay identity
     (:class:`~groq_vcr.cassette.RequestKey`) without the origin, since recordings compared for drift may come
-    from different servers (a drift run re-records against the local Groq-compatible server)."""
-    return probe(request.method, request.url, request.body_bytes, request.headers).key.without_origin()
+    from different servers (a drift run re-records against the local Groq-compatible server). ``mask`` is the
+    redactor's view of a request, as in replay."""
+    return probe_recorded(request, mask).key.without_origin()
 
 
 def pair_interactions(
@@ -58,8 +59,7 @@ def pair_interactions(
 
 def interaction_label(interaction: Interaction) -> str:
     """``#0 POST /openai/v1/chat/completions`` (method and target as the request identity normalises them)."""
-    request = interaction.request
-    seen = probe(request.method, request.url, request.body_bytes, request.headers)
+    seen = probe_recorded(interaction.request)
     return f"#{interaction.id} {seen.method} {seen.target}"
 
 

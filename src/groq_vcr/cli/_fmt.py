@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from groq_vcr.cassette import dumps, find_cassette_files, loads, read_text, write_atomic
+from groq_vcr.cassette import dumps, file_stamp, find_cassette_files, loads, read_text, update_cassette
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.errors import CassetteFormatError
 
@@ -35,8 +35,10 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
     broken = 0
     for path in files:
         try:
+            stamp = file_stamp(path)
             text = read_text(path)
-            canonical = dumps(loads(text, path))
+            cassette = loads(text, path)
+            canonical = dumps(cassette)
         except CassetteFormatError as exc:
             click.echo(f"error: {exc}", err=True)
             broken += 1
@@ -48,9 +50,11 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
             click.echo(f"would reformat {path}")
         else:
             try:
-                write_atomic(path, canonical)
-            except OSError as exc:
-                click.echo(f"error: {path}: cannot write the file: {exc.strerror or exc}", err=True)
+                # Through the locked save path, so a concurrent recording into this cassette is not lost.
+                update_cassette(path, lambda current, loaded=cassette: current or loaded, known=(stamp, cassette))
+            except (OSError, CassetteFormatError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                click.echo(f"error: {path}: cannot write the file: {reason}", err=True)
                 broken += 1
                 continue
             click.echo(f"reformatted {path}")

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 import click
 
-from groq_vcr.cassette import dumps, file_stamp, find_cassette_files, loads, read_text, update_cassette
+from groq_vcr.cassette import Cassette, dumps, file_stamp, find_cassette_files, loads, read_text, update_cassette
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.errors import CassetteFormatError
+
+
+def _as_on_disk(loaded: Cassette, current: Cassette | None) -> Cassette:
+    """What to write: the cassette as it is on disk when the lock is taken (so nothing written since is lost)."""
+    return current if current is not None else loaded
 
 
 @click.command("fmt")
@@ -51,7 +57,7 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
         else:
             try:
                 # Through the locked save path, so a concurrent recording into this cassette is not lost.
-                update_cassette(path, lambda current, loaded=cassette: current or loaded, known=(stamp, cassette))
+                update_cassette(path, functools.partial(_as_on_disk, cassette), known=(stamp, cassette))
             except (OSError, CassetteFormatError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
                 click.echo(f"error: {path}: cannot write the file: {reason}", err=True)

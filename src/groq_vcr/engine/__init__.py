@@ -16,7 +16,8 @@ from groq_vcr.engine._mismatch import describe_miss
 from groq_vcr.engine._options import RecordMode, RetryAfter, SessionOptions
 from groq_vcr.engine._player import Played, Player
 from groq_vcr.engine._reply import Reply, reply_for
-from groq_vcr.engine._session import CassetteSession, PendingRecording, SessionStats
+from groq_vcr.engine._session import CassetteSession, PendingRecording
+from groq_vcr.engine._stats import SessionStats
 from groq_vcr.engine._use_cassette import use_cassette
 
 __all__ = [

@@ -18,7 +18,7 @@ from groq_vcr.cassette import write_atomic
 from groq_vcr.errors import GroqVcrError
 
 if TYPE_CHECKING:
-    from groq_vcr.engine._session import SessionStats
+    from groq_vcr.engine._stats import SessionStats
 
 __all__ = ["DEFAULT_LAST_RUN", "CassetteUse", "LastRun", "read_last_run", "summarise", "write_last_run"]
 

@@ -11,15 +11,12 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from groq_vcr._settings import OnExpired, parse_choice
 from groq_vcr.cassette import Cassette, Interaction
+from groq_vcr.engine._stats import SessionStats
 from groq_vcr.faults import FaultPlan
 from groq_vcr.redaction import Redactor
-
-if TYPE_CHECKING:
-    from groq_vcr.engine._session import SessionStats
 
 __all__ = ["RecordMode", "RetryAfter", "SessionOptions"]
 

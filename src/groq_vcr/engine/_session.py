@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,30 +33,13 @@ from groq_vcr.engine._capture import finish_response
 from groq_vcr.engine._mismatch import describe_miss, rejections
 from groq_vcr.engine._options import RecordMode, SessionOptions
 from groq_vcr.engine._player import Played, Player
+from groq_vcr.engine._stats import SessionStats
 from groq_vcr.errors import CassetteExpiredError, CassetteExpiredWarning, NoMatchError
 
 if TYPE_CHECKING:
     from groq_vcr.schema import VerifiedInteraction
 
 log = logging.getLogger("groq_vcr.match")
-
-
-@dataclass
-class SessionStats:
-    """What happened to a cassette during its use, for the end-of-run summary."""
-
-    path: str
-    loaded: int = 0
-    replayed: int = 0
-    recorded: int = 0
-    unused: list[int] = field(default_factory=list)
-    saved: bool = False
-    record_mode: str = "none"
-    """The record mode the cassette was used in (``all`` when an expired cassette was re-recorded; ``verify``)."""
-    expired: str | None = None
-    """Why the cassette counted as expired (its age and what was done), when it did."""
-    verified: list[dict[str, Any]] = field(default_factory=list)
-    """Verify mode: one ``VerifiedInteraction.to_dict()`` per live request compared with the recording."""
 
 
 class PendingRecording:

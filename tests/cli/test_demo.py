@@ -1,7 +1,8 @@
-"""``groq-vcr demo`` as a subprocess: its report, its cassettes (v2, redacted, replayable) and its exit codes."""
+"""``groq-vcr demo``: its report, its cassettes (v2, redacted, replayable in another process) and its exit codes."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -10,14 +11,12 @@ from pathlib import Path
 
 import groq
 import pytest
+from click.testing import Result
 
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cli.demo._loop import SCENARIOS, network_blocked
-from groq_vcr.engine._httpx import activate
-from groq_vcr.engine._session import CassetteSession
-from groq_vcr.redaction._redact import scan_text
-from groq_vcr.servers._fake_groq import FakeGroqServer, make_fake_api_key
+from groq_vcr import Redactor, load_cassette, use_cassette
+from groq_vcr.testing import FakeGroqServer, make_fake_api_key
 
+Invoke = Callable[..., Result]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 NAMES = ["audio_translation", "chat", "chat_stream", "vision"]
 PHASES = ["start server", "record", "redaction + format check", "replay (network blocked)", "schema check"]
@@ -33,9 +32,9 @@ def phase_rows(stdout: str) -> dict[str, str]:
     return rows
 
 
-def test_demo_records_redacts_replays_and_checks_schemas(run_cli: Run, tmp_path: Path) -> None:
-    result = run_cli("demo", "--out", "out", timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_demo_records_redacts_replays_and_checks_schemas(invoke_cli: Invoke, tmp_path: Path) -> None:
+    result = invoke_cli("demo", "--out", "out")
+    assert result.exit_code == 0, result.output
     out = result.stdout
 
     rows = phase_rows(out)
@@ -57,33 +56,38 @@ def test_demo_records_redacts_replays_and_checks_schemas(run_cli: Run, tmp_path:
     for name in NAMES:
         text = (folder / f"{name}.yaml").read_text(encoding="utf-8")
         assert text.startswith("---\nversion: 2\ninteractions:\n    - id: 0\n")
-        assert scan_text(text) == [], name
+        assert Redactor().scan_text(text) == [], name
         assert "Bearer gsk_REDACTED" in text
         assert "__cf_bm=REDACTED;" in text
-        assert len(storage.load_cassette(folder / f"{name}.yaml").interactions) == 1
-    stream = storage.load_cassette(folder / "chat_stream.yaml").interactions[0].response
+        assert len(load_cassette(folder / f"{name}.yaml").interactions) == 1
+    stream = load_cassette(folder / "chat_stream.yaml").interactions[0].response
     assert (stream.content_length, stream.is_event_stream) == (-1, True)
     assert stream.body_bytes.endswith(b"data: [DONE]\n\n")
-    audio = storage.load_cassette(folder / "audio_translation.yaml").interactions[0].request
+    audio = load_cassette(folder / "audio_translation.yaml").interactions[0].request
     assert (audio.header("Content-Type") or "").startswith("multipart/form-data; boundary=")
 
 
+@pytest.mark.block_network
 def test_demo_cassettes_replay_in_another_process_with_the_network_blocked(run_cli: Run, tmp_path: Path) -> None:
-    assert run_cli("demo", "--out", "out", timeout=120).returncode == 0
+    # The console script records (its local server is gone with its process); this process replays, offline.
+    assert run_cli("demo", "--out", "out").returncode == 0
     path = tmp_path / "out" / "chat_stream.yaml"
-    recorded = storage.load_cassette(path).interactions[0]
-    base_url = recorded.request.url.split("/openai/v1/")[0]
-    scenario = next(s for s in SCENARIOS if s.name == "chat_stream")
-    session = CassetteSession(path)
-    with network_blocked(), activate(session), groq.Groq(base_url=base_url, api_key=make_fake_api_key()) as client:
-        outcome = scenario.call(client)
-    assert outcome.text.startswith("This is a deterministic reply from the local Groq server.")
+    recorded = load_cassette(path).interactions[0].request
+    base_url = recorded.url.split("/openai/v1/")[0]
+    with (
+        use_cassette(path, record_mode="none") as session,
+        groq.Groq(base_url=base_url, api_key=make_fake_api_key(), max_retries=0) as client,
+    ):
+        chunks = list(client.chat.completions.create(**json.loads(recorded.body)))
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+    assert text.startswith("This is a deterministic reply from the local Groq server.")
+    assert len(chunks) > 2, "replayed event by event"
     assert session.stats().replayed == 1
 
 
-def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(run_cli: Run) -> None:
-    result = run_cli("demo", timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(invoke_cli: Invoke) -> None:
+    result = invoke_cli("demo")
+    assert result.exit_code == 0, result.output
     pattern = r"^cassettes: (.+) \(a new temporary folder; pass --out DIR to choose one\)$"
     match = re.search(pattern, result.stdout, re.M)
     assert match, result.stdout
@@ -95,11 +99,11 @@ def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(run_cli: Run) 
         shutil.rmtree(folder)
 
 
-def test_a_failed_step_is_named_and_exits_1(run_cli: Run, tmp_path: Path) -> None:
+def test_a_failed_step_is_named_and_exits_1(invoke_cli: Invoke, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "chat.yaml").write_text("version: [not a cassette\n", encoding="utf-8")
-    result = run_cli("demo", "--out", "out", timeout=120)
-    assert result.returncode == 1
+    result = invoke_cli("demo", "--out", "out")
+    assert result.exit_code == 1
     rows = phase_rows(result.stdout)
     assert list(rows) == ["start server", "record"]
     assert rows["record"].endswith("| FAILED")
@@ -109,9 +113,9 @@ def test_a_failed_step_is_named_and_exits_1(run_cli: Run, tmp_path: Path) -> Non
     assert (tmp_path / "out" / "chat.yaml").read_text(encoding="utf-8") == "version: [not a cassette\n"
 
 
-def test_live_without_a_key_exits_2_with_a_hint(run_cli: Run, tmp_path: Path) -> None:
-    result = run_cli("demo", "--live", "--out", "out")
-    assert result.returncode == 2
+def test_live_without_a_key_exits_2_with_a_hint(invoke_cli: Invoke, tmp_path: Path) -> None:
+    result = invoke_cli("demo", "--live", "--out", "out")
+    assert result.exit_code == 2
     assert result.stdout == ""
     error, hint = result.stderr.splitlines()
     assert error == "error: --live records against the real Groq API, and GROQ_API_KEY is not set."
@@ -120,16 +124,16 @@ def test_live_without_a_key_exits_2_with_a_hint(run_cli: Run, tmp_path: Path) ->
 
 
 def test_live_records_where_the_sdk_is_pointed(
-    run_cli: Run, tmp_path: Path, fake_groq: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+    invoke_cli: Invoke, tmp_path: Path, fake_groq: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # --live leaves the base URL to the groq SDK, which honours GROQ_BASE_URL: aimed at the local server here.
     monkeypatch.setenv("GROQ_BASE_URL", fake_groq.groq_base_url)
-    result = run_cli("demo", "--live", "--out", "out", api_key=fake_groq.api_key, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = invoke_cli("demo", "--live", "--out", "out", api_key=fake_groq.api_key)
+    assert result.exit_code == 0, result.output
     assert "groq-vcr demo (live Groq API)" in result.stdout
     assert fake_groq.config.count("/chat/completions") == 3
     assert fake_groq.config.count("/audio/translations") == 1
     for name in NAMES:
         text = (tmp_path / "out" / f"{name}.yaml").read_text(encoding="utf-8")
         assert fake_groq.api_key not in text
-        assert scan_text(text) == []
+        assert Redactor().scan_text(text) == []

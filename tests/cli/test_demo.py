@@ -6,14 +6,14 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import groq
 import pytest
 from click.testing import Result
 
-from groq_vcr import Redactor, load_cassette, use_cassette
+from groq_vcr import Redactor, load_cassette
 from groq_vcr.testing import FakeGroqServer, make_fake_api_key
 
 Invoke = Callable[..., Result]
@@ -67,22 +67,40 @@ def test_demo_records_redacts_replays_and_checks_schemas(invoke_cli: Invoke, tmp
     assert (audio.header("Content-Type") or "").startswith("multipart/form-data; boundary=")
 
 
-@pytest.mark.block_network
-def test_demo_cassettes_replay_in_another_process_with_the_network_blocked(run_cli: Run, tmp_path: Path) -> None:
-    # The console script records (its local server is gone with its process); this process replays, offline.
-    assert run_cli("demo", "--out", "out").returncode == 0
+REPLAY = """
+import json, sys
+
+import groq
+from pytest_recording.network import blocking_context
+
+from groq_vcr import load_cassette, use_cassette
+
+path, key = sys.argv[1:]
+recorded = load_cassette(path).interactions[0].request
+base_url = recorded.url.split("/openai/v1/")[0]
+with (
+    blocking_context(allowed_hosts=None),
+    use_cassette(path, record_mode="none") as session,
+    groq.Groq(base_url=base_url, api_key=key, max_retries=0) as client,
+):
+    chunks = list(client.chat.completions.create(**json.loads(recorded.body)))
+text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+print(json.dumps({"text": text, "chunks": len(chunks), "replayed": session.stats().replayed}))
+"""
+
+
+def test_demo_cassettes_replay_in_another_process_with_the_network_blocked(invoke_cli: Invoke, tmp_path: Path) -> None:
+    assert invoke_cli("demo", "--out", "out").exit_code == 0
+    # The demo's local server stopped with the demo; a new process replays a cassette from the files alone.
     path = tmp_path / "out" / "chat_stream.yaml"
-    recorded = load_cassette(path).interactions[0].request
-    base_url = recorded.url.split("/openai/v1/")[0]
-    with (
-        use_cassette(path, record_mode="none") as session,
-        groq.Groq(base_url=base_url, api_key=make_fake_api_key(), max_retries=0) as client,
-    ):
-        chunks = list(client.chat.completions.create(**json.loads(recorded.body)))
-    text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
-    assert text.startswith("This is a deterministic reply from the local Groq server.")
-    assert len(chunks) > 2, "replayed event by event"
-    assert session.stats().replayed == 1
+    child = subprocess.run(
+        [sys.executable, "-c", REPLAY, str(path), make_fake_api_key()], capture_output=True, text=True, check=False
+    )
+    assert child.returncode == 0, child.stderr
+    replayed = json.loads(child.stdout)
+    assert replayed["text"].startswith("This is a deterministic reply from the local Groq server.")
+    assert replayed["chunks"] > 2, "replayed event by event"
+    assert replayed["replayed"] == 1
 
 
 def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(invoke_cli: Invoke) -> None:
@@ -113,9 +131,10 @@ def test_a_failed_step_is_named_and_exits_1(invoke_cli: Invoke, tmp_path: Path) 
     assert (tmp_path / "out" / "chat.yaml").read_text(encoding="utf-8") == "version: [not a cassette\n"
 
 
-def test_live_without_a_key_exits_2_with_a_hint(invoke_cli: Invoke, tmp_path: Path) -> None:
-    result = invoke_cli("demo", "--live", "--out", "out")
-    assert result.exit_code == 2
+def test_live_without_a_key_exits_2_with_a_hint(run_cli: Run, tmp_path: Path) -> None:
+    # The console script itself: exit code 2, nothing on stdout, the error and its hint alone on stderr.
+    result = run_cli("demo", "--live", "--out", "out")
+    assert result.returncode == 2
     assert result.stdout == ""
     error, hint = result.stderr.splitlines()
     assert error == "error: --live records against the real Groq API, and GROQ_API_KEY is not set."

@@ -1,5 +1,8 @@
 """The CI recipe: both workflow files validate, and the scripts they call run here for real.
 
+CI runs the suite twice: with the versions pinned in uv.lock, and with the newest release of every dependency
+(``tools/newest-deps.sh``, from ``.ci/run`` and from the replay workflow's ``newest`` job).
+
 ``tools/ci-replay.sh`` and ``tools/drift.sh`` are run as subprocesses with ``GROQ_VCR_RUN=""`` (the commands of
 this virtual environment instead of ``uv run``); the drift run records against the local Groq-compatible server
 through ``GROQ_VCR_BASE_URL``, once as it is and once with a changed response schema.
@@ -90,6 +93,29 @@ def test_replay_workflow_runs_the_replay_script_on_every_push() -> None:
     ]
     assert [s["run"] for s in steps if "run" in s] == ["tools/ci-replay.sh"]
     assert "secrets." not in (WORKFLOWS / "replay.yml").read_text(encoding="utf-8"), "replay needs no key"
+
+
+def test_replay_workflow_runs_again_on_the_newest_releases() -> None:
+    jobs = load_workflow("replay.yml")["jobs"]
+    assert set(jobs) == {"replay", "newest"}
+    locked, newest = jobs["replay"]["steps"], jobs["newest"]["steps"]
+    assert [s["uses"] for s in newest if "uses" in s] == [s["uses"] for s in locked if "uses" in s]
+    assert [s["run"] for s in newest if "run" in s] == ["tools/newest-deps.sh tools/ci-replay.sh"]
+
+
+def test_ci_entry_point_runs_the_readme_command_then_the_newest_releases() -> None:
+    commands = [
+        line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines() if line and line[0] not in "#"
+    ]
+    assert "\nuv run --extra dev pytest -n auto " in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert commands[-2:] == ["uv run --extra dev pytest -n auto", "tools/newest-deps.sh pytest -n auto"]
+    assert "uv.lock" not in " ".join(commands), "uv.lock is never rewritten"
+
+
+def test_newest_deps_without_a_command_is_a_usage_error() -> None:
+    result = run_script("newest-deps.sh", env=script_env())
+    assert result.returncode == 2
+    assert result.stderr == "usage: tools/newest-deps.sh COMMAND [ARGS...]\n"
 
 
 def test_drift_workflow_is_scheduled_with_the_key_from_secrets() -> None:
@@ -188,7 +214,7 @@ def test_drift_without_a_key_exits_2() -> None:
     assert result.stderr.startswith("error: GROQ_API_KEY is not set")
 
 
-@pytest.mark.parametrize("script", ["ci-replay.sh", "drift.sh"])
+@pytest.mark.parametrize("script", ["ci-replay.sh", "drift.sh", "newest-deps.sh"])
 def test_scripts_are_strict_bash(script: str) -> None:
     text = (ROOT / "tools" / script).read_text(encoding="utf-8")
     assert text.startswith("#!/usr/bin/env bash\n")

@@ -1,4 +1,5 @@
-"""Fixtures for CLI tests: a local Groq-compatible server, and running ``groq-vcr`` as a subprocess."""
+"""Fixtures for CLI tests: ``groq-vcr`` run in this process through click's ``CliRunner``, the console script run
+as a real process where the process itself is under test, and a local Groq-compatible server."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from groq_vcr.cli import cli
 from groq_vcr.testing import FakeGroqConfig, FakeGroqServer, serve_fake_groq
 
-GROQ_VCR = [sys.executable, "-c", "import sys; from groq_vcr.cli import main; sys.exit(main())"]
+GROQ_VCR = str(Path(sys.executable).parent / "groq-vcr")
+"""The installed console script: the real entry point, as users run it."""
+
+Invoke = Callable[..., Result]
+Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
@@ -24,16 +31,37 @@ def fake_groq() -> Iterator[FakeGroqServer]:
 
 
 @pytest.fixture
-def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
-    """Run ``groq-vcr ARGS`` in a subprocess (cwd ``tmp_path``); ``api_key=`` sets GROQ_API_KEY, else unset."""
+def invoke_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Run ``groq-vcr ARGS`` in this process with click's ``CliRunner``, in ``tmp_path`` as the working directory.
 
-    def run(*args: str | Path, api_key: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    ``api_key=`` sets GROQ_API_KEY for the call, else it is unset. The result has ``exit_code``, ``stdout`` and
+    ``stderr`` (kept apart); an exception the command does not handle fails the test with its traceback.
+    """
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args: str | Path, api_key: str | None = None) -> Result:
+        env = {"GROQ_API_KEY": api_key, "COLUMNS": "160"}
+        return CliRunner().invoke(cli, [str(arg) for arg in args], env=env, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Run:
+    """Run the ``groq-vcr`` console script as a real process (cwd ``tmp_path``), for what only a process shows:
+    the entry point's exit codes, stdout apart from stderr, cassettes used by another process, several
+    commands at once.
+
+    ``api_key=`` sets GROQ_API_KEY, else it is unset.
+    """
+
+    def run(*args: str | Path, api_key: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k != "GROQ_API_KEY"}
         if api_key is not None:
             env["GROQ_API_KEY"] = api_key
         env["COLUMNS"] = "160"
         return subprocess.run(
-            [*GROQ_VCR, *map(str, args)],
+            [GROQ_VCR, *map(str, args)],
             capture_output=True,
             text=True,
             encoding="utf-8",

@@ -5,19 +5,16 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.engine._last_run import write_last_run
-from groq_vcr.engine._session import SessionStats
+from groq_vcr import Cassette, Interaction, Request, Response, save_cassette
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
+Invoke = Callable[..., Result]
 NOW = datetime.now(UTC)
 
 
@@ -43,21 +40,21 @@ def _cassette(path: Path, *dates: datetime | None, texts: tuple[str, ...] = ()) 
             )
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    storage.save_cassette(path, Cassette(interactions=interactions))
+    save_cassette(path, Cassette(interactions=interactions))
     return path
 
 
 # --- --max-age ---------------------------------------------------------------------------------------------
 
 
-def test_max_age_lists_stale_cassettes_and_notes_undated_ones(tmp_path: Path, run_cli: Run) -> None:
+def test_max_age_lists_stale_cassettes_and_notes_undated_ones(tmp_path: Path, invoke_cli: Invoke) -> None:
     _cassette(tmp_path / "cassettes" / "fresh.yaml", NOW - timedelta(days=2))
     # The newest Date counts: one old response in a cassette re-recorded since does not make it stale.
     _cassette(tmp_path / "cassettes" / "mixed.yaml", NOW - timedelta(days=90), NOW - timedelta(days=1))
     _cassette(tmp_path / "cassettes" / "old.yaml", NOW - timedelta(days=45, hours=1), None)
     _cassette(tmp_path / "cassettes" / "undated.yaml", None)
-    done = run_cli("check", "--max-age", "30d", "cassettes")
-    assert done.returncode == 1, done.stderr
+    done = invoke_cli("check", "--max-age", "30d", "cassettes")
+    assert done.exit_code == 1, done.stderr
     old_date = (NOW - timedelta(days=45, hours=1)).strftime("%Y-%m-%d %H:%M")
     assert done.stdout.splitlines() == [
         f"cassettes/old.yaml: stale: recorded {old_date} UTC (45d ago), older than the maximum age of 30d",
@@ -66,29 +63,29 @@ def test_max_age_lists_stale_cassettes_and_notes_undated_ones(tmp_path: Path, ru
     assert done.stderr == "1 problem(s) in 1 of 4 cassette(s)\n"
 
 
-def test_max_age_passes_when_everything_is_recent(tmp_path: Path, run_cli: Run) -> None:
+def test_max_age_passes_when_everything_is_recent(tmp_path: Path, invoke_cli: Invoke) -> None:
     _cassette(tmp_path / "a.yaml", NOW - timedelta(hours=3))
-    done = run_cli("check", "--max-age", "1d", "a.yaml")
-    assert (done.returncode, done.stdout, done.stderr) == (0, "", "1 cassette(s) OK\n")
-    done = run_cli("check", "--max-age", "2h", "a.yaml")
-    assert done.returncode == 1
+    done = invoke_cli("check", "--max-age", "1d", "a.yaml")
+    assert (done.exit_code, done.stdout, done.stderr) == (0, "", "1 cassette(s) OK\n")
+    done = invoke_cli("check", "--max-age", "2h", "a.yaml")
+    assert done.exit_code == 1
     assert "a.yaml: stale: recorded " in done.stdout
     assert re.search(r"\(3h(\d+m)? ago\), older than the maximum age of 2h$", done.stdout.strip())
 
 
 @pytest.mark.parametrize("value", ["30 days", "off", "-3d"])
-def test_max_age_must_be_an_age(tmp_path: Path, run_cli: Run, value: str) -> None:
+def test_max_age_must_be_an_age(tmp_path: Path, invoke_cli: Invoke, value: str) -> None:
     _cassette(tmp_path / "a.yaml", NOW)
-    done = run_cli("check", "--max-age", value, "a.yaml")
-    assert done.returncode == 2
+    done = invoke_cli("check", "--max-age", value, "a.yaml")
+    assert done.exit_code == 2
     assert "--max-age" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_format_problems_still_come_first(tmp_path: Path, run_cli: Run) -> None:
+def test_format_problems_still_come_first(tmp_path: Path, invoke_cli: Invoke) -> None:
     (tmp_path / "broken.yaml").write_text("---\nversion: 3\ninteractions: []\n")
-    done = run_cli("check", "--max-age", "30d", "broken.yaml")
-    assert done.returncode == 1
+    done = invoke_cli("check", "--max-age", "30d", "broken.yaml")
+    assert done.exit_code == 1
     assert done.stdout.startswith("broken.yaml:2")
     assert "stale" not in done.stdout
 
@@ -96,61 +93,68 @@ def test_format_problems_still_come_first(tmp_path: Path, run_cli: Run) -> None:
 # --- --unused ----------------------------------------------------------------------------------------------
 
 
-def _last_run(root: Path, *stats: SessionStats) -> Path:
-    return write_last_run(root / ".groq-vcr" / "last-run.json", stats)
+FINISHED = "2026-01-02T03:04:05+00:00"
 
 
-def test_unused_lists_unplayed_interactions_and_unopened_cassettes(tmp_path: Path, run_cli: Run) -> None:
+def _last_run(path: Path, *uses: tuple[Path, int, list[int]], saved: tuple[Path, ...] = ()) -> Path:
+    """Write the end-of-run record the pytest plugin leaves at ``.groq-vcr/last-run.json`` (version 1): for each
+    cassette the run opened, how many interactions it held and which of them no test played."""
+    cassettes = [
+        {"path": str(cassette.resolve()), "interactions": held, "opened": 1, "unused": unused, "saved": False}
+        for cassette, held, unused in uses
+    ]
+    cassettes += [
+        {"path": str(cassette.resolve()), "interactions": 1, "opened": 1, "unused": [], "saved": True}
+        for cassette in saved
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "finished": FINISHED, "cassettes": cassettes}), encoding="utf-8")
+    return path
+
+
+def test_unused_lists_unplayed_interactions_and_unopened_cassettes(tmp_path: Path, invoke_cli: Invoke) -> None:
     used = _cassette(tmp_path / "cassettes" / "used.yaml", NOW, NOW, texts=("first", "second"))
     partly = _cassette(tmp_path / "cassettes" / "partly.yaml", NOW, NOW, NOW, texts=("a", "b", "c"))
     _cassette(tmp_path / "cassettes" / "dead.yaml", NOW)
+    # A cassette the run saved holds what it recorded: all used.
     rewritten = _cassette(tmp_path / "cassettes" / "rewritten.yaml", NOW)
-    _last_run(
-        tmp_path,
-        SessionStats(str(used), loaded=2, replayed=2),
-        # Two tests share partly.yaml: only what neither played is unused.
-        SessionStats(str(partly), loaded=3, replayed=1, unused=[1, 2]),
-        SessionStats(str(partly), loaded=3, replayed=1, unused=[0, 2]),
-        # A cassette the run saved holds what it recorded: all used.
-        SessionStats(str(rewritten), loaded=1, recorded=1, unused=[0], saved=True),
-    )
-    finished = json.loads((tmp_path / ".groq-vcr" / "last-run.json").read_text())["finished"]
-    done = run_cli("check", "--unused", "cassettes")
-    assert done.returncode == 1, done.stderr
+    _last_run(tmp_path / ".groq-vcr" / "last-run.json", (used, 2, []), (partly, 3, [2]), saved=(rewritten,))
+    done = invoke_cli("check", "--unused", "cassettes")
+    assert done.exit_code == 1, done.stderr
     assert done.stdout.splitlines() == [
-        f"cassettes/dead.yaml: unused: no test opened this cassette in the last run ({finished})",
-        f"cassettes/partly.yaml: unused: #2 POST /openai/v1/chat/completions never played in the last run ({finished})",
+        f"cassettes/dead.yaml: unused: no test opened this cassette in the last run ({FINISHED})",
+        f"cassettes/partly.yaml: unused: #2 POST /openai/v1/chat/completions never played in the last run ({FINISHED})",
     ]
     assert done.stderr == "2 problem(s) in 2 of 4 cassette(s)\n"
 
 
-def test_unused_finds_the_record_in_a_parent_folder_or_takes_a_path(tmp_path: Path, run_cli: Run) -> None:
+def test_unused_finds_the_record_in_a_parent_folder_or_takes_a_path(tmp_path: Path, invoke_cli: Invoke) -> None:
     cassette = _cassette(tmp_path / "cassettes" / "a.yaml", NOW)
-    _last_run(tmp_path, SessionStats(str(cassette), loaded=1, replayed=1))
-    assert run_cli("check", "--unused", "cassettes").returncode == 0
-    elsewhere = write_last_run(tmp_path / "other.json", [SessionStats(str(cassette), loaded=1, unused=[0])])
-    done = run_cli("check", "--unused", "--last-run", elsewhere, "cassettes")
-    assert done.returncode == 1
+    _last_run(tmp_path / ".groq-vcr" / "last-run.json", (cassette, 1, []))
+    assert invoke_cli("check", "--unused", "cassettes").exit_code == 0
+    elsewhere = _last_run(tmp_path / "other.json", (cassette, 1, [0]))
+    done = invoke_cli("check", "--unused", "--last-run", elsewhere, "cassettes")
+    assert done.exit_code == 1
     assert "cassettes/a.yaml: unused: #0 POST /openai/v1/chat/completions never played" in done.stdout
 
 
-def test_unused_notes_a_cassette_that_changed_since_the_run(tmp_path: Path, run_cli: Run) -> None:
+def test_unused_notes_a_cassette_that_changed_since_the_run(tmp_path: Path, invoke_cli: Invoke) -> None:
     cassette = _cassette(tmp_path / "a.yaml", NOW, NOW, texts=("x", "y"))
-    _last_run(tmp_path, SessionStats(str(cassette), loaded=3, replayed=1, unused=[1, 2]))
-    done = run_cli("check", "--unused", "a.yaml")
-    assert done.returncode == 1
+    _last_run(tmp_path / ".groq-vcr" / "last-run.json", (cassette, 3, [1, 2]))
+    done = invoke_cli("check", "--unused", "a.yaml")
+    assert done.exit_code == 1
     lines = done.stdout.splitlines()
     assert lines[0].startswith("a.yaml: unused: #1 POST /openai/v1/chat/completions never played")
     assert lines[1].startswith("a.yaml: unused: interaction #2 never played")
     assert lines[2].startswith("a.yaml: note: it held 3 interaction(s) in the last run")
 
 
-def test_unused_without_a_record_says_how_to_make_one(tmp_path: Path, run_cli: Run) -> None:
+def test_unused_without_a_record_says_how_to_make_one(tmp_path: Path, invoke_cli: Invoke) -> None:
     _cassette(tmp_path / "a.yaml", NOW)
-    done = run_cli("check", "--unused", "a.yaml")
-    assert done.returncode == 2
+    done = invoke_cli("check", "--unused", "a.yaml")
+    assert done.exit_code == 2
     assert "last-run.json does not exist: run the test suite first" in done.stderr
     (tmp_path / "bad.json").write_text("{}")
-    done = run_cli("check", "--unused", "--last-run", "bad.json", "a.yaml")
-    assert done.returncode == 2
+    done = invoke_cli("check", "--unused", "--last-run", "bad.json", "a.yaml")
+    assert done.exit_code == 2
     assert "bad.json is not a groq-vcr last-run record" in done.stderr

@@ -1,23 +1,22 @@
-"""``groq-vcr demo`` as a subprocess: its report, its cassettes (v2, redacted, replayable) and its exit codes."""
+"""``groq-vcr demo``: its report, its cassettes (v2, redacted, replayable in another process) and its exit codes."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import groq
 import pytest
+from click.testing import Result
 
-from groq_vcr import Redactor
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cli.demo._loop import SCENARIOS, network_blocked
-from groq_vcr.engine._httpx import activate
-from groq_vcr.engine._session import CassetteSession
+from groq_vcr import Redactor, load_cassette
 from groq_vcr.testing import FakeGroqServer, make_fake_api_key
 
+Invoke = Callable[..., Result]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 NAMES = ["audio_translation", "chat", "chat_stream", "vision"]
 PHASES = ["start server", "record", "redaction + format check", "replay (network blocked)", "schema check"]
@@ -33,9 +32,9 @@ def phase_rows(stdout: str) -> dict[str, str]:
     return rows
 
 
-def test_demo_records_redacts_replays_and_checks_schemas(run_cli: Run, tmp_path: Path) -> None:
-    result = run_cli("demo", "--out", "out", timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_demo_records_redacts_replays_and_checks_schemas(invoke_cli: Invoke, tmp_path: Path) -> None:
+    result = invoke_cli("demo", "--out", "out")
+    assert result.exit_code == 0, result.output
     out = result.stdout
 
     rows = phase_rows(out)
@@ -60,30 +59,53 @@ def test_demo_records_redacts_replays_and_checks_schemas(run_cli: Run, tmp_path:
         assert Redactor().scan_text(text) == [], name
         assert "Bearer gsk_REDACTED" in text
         assert "__cf_bm=REDACTED;" in text
-        assert len(storage.load_cassette(folder / f"{name}.yaml").interactions) == 1
-    stream = storage.load_cassette(folder / "chat_stream.yaml").interactions[0].response
+        assert len(load_cassette(folder / f"{name}.yaml").interactions) == 1
+    stream = load_cassette(folder / "chat_stream.yaml").interactions[0].response
     assert (stream.content_length, stream.is_event_stream) == (-1, True)
     assert stream.body_bytes.endswith(b"data: [DONE]\n\n")
-    audio = storage.load_cassette(folder / "audio_translation.yaml").interactions[0].request
+    audio = load_cassette(folder / "audio_translation.yaml").interactions[0].request
     assert (audio.header("Content-Type") or "").startswith("multipart/form-data; boundary=")
 
 
-def test_demo_cassettes_replay_in_another_process_with_the_network_blocked(run_cli: Run, tmp_path: Path) -> None:
-    assert run_cli("demo", "--out", "out", timeout=120).returncode == 0
+REPLAY = """
+import json, sys
+
+import groq
+from pytest_recording.network import blocking_context
+
+from groq_vcr import load_cassette, use_cassette
+
+path, key = sys.argv[1:]
+recorded = load_cassette(path).interactions[0].request
+base_url = recorded.url.split("/openai/v1/")[0]
+with (
+    blocking_context(allowed_hosts=None),
+    use_cassette(path, record_mode="none") as session,
+    groq.Groq(base_url=base_url, api_key=key, max_retries=0) as client,
+):
+    chunks = list(client.chat.completions.create(**json.loads(recorded.body)))
+text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+print(json.dumps({"text": text, "chunks": len(chunks), "replayed": session.stats().replayed}))
+"""
+
+
+def test_demo_cassettes_replay_in_another_process_with_the_network_blocked(invoke_cli: Invoke, tmp_path: Path) -> None:
+    assert invoke_cli("demo", "--out", "out").exit_code == 0
+    # The demo's local server stopped with the demo; a new process replays a cassette from the files alone.
     path = tmp_path / "out" / "chat_stream.yaml"
-    recorded = storage.load_cassette(path).interactions[0]
-    base_url = recorded.request.url.split("/openai/v1/")[0]
-    scenario = next(s for s in SCENARIOS if s.name == "chat_stream")
-    session = CassetteSession(path)
-    with network_blocked(), activate(session), groq.Groq(base_url=base_url, api_key=make_fake_api_key()) as client:
-        outcome = scenario.call(client)
-    assert outcome.text.startswith("This is a deterministic reply from the local Groq server.")
-    assert session.stats().replayed == 1
+    child = subprocess.run(
+        [sys.executable, "-c", REPLAY, str(path), make_fake_api_key()], capture_output=True, text=True, check=False
+    )
+    assert child.returncode == 0, child.stderr
+    replayed = json.loads(child.stdout)
+    assert replayed["text"].startswith("This is a deterministic reply from the local Groq server.")
+    assert replayed["chunks"] > 2, "replayed event by event"
+    assert replayed["replayed"] == 1
 
 
-def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(run_cli: Run) -> None:
-    result = run_cli("demo", timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(invoke_cli: Invoke) -> None:
+    result = invoke_cli("demo")
+    assert result.exit_code == 0, result.output
     pattern = r"^cassettes: (.+) \(a new temporary folder; pass --out DIR to choose one\)$"
     match = re.search(pattern, result.stdout, re.M)
     assert match, result.stdout
@@ -95,11 +117,11 @@ def test_demo_without_out_uses_a_new_temporary_folder_and_says_so(run_cli: Run) 
         shutil.rmtree(folder)
 
 
-def test_a_failed_step_is_named_and_exits_1(run_cli: Run, tmp_path: Path) -> None:
+def test_a_failed_step_is_named_and_exits_1(invoke_cli: Invoke, tmp_path: Path) -> None:
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "chat.yaml").write_text("version: [not a cassette\n", encoding="utf-8")
-    result = run_cli("demo", "--out", "out", timeout=120)
-    assert result.returncode == 1
+    result = invoke_cli("demo", "--out", "out")
+    assert result.exit_code == 1
     rows = phase_rows(result.stdout)
     assert list(rows) == ["start server", "record"]
     assert rows["record"].endswith("| FAILED")
@@ -110,6 +132,7 @@ def test_a_failed_step_is_named_and_exits_1(run_cli: Run, tmp_path: Path) -> Non
 
 
 def test_live_without_a_key_exits_2_with_a_hint(run_cli: Run, tmp_path: Path) -> None:
+    # The console script itself: exit code 2, nothing on stdout, the error and its hint alone on stderr.
     result = run_cli("demo", "--live", "--out", "out")
     assert result.returncode == 2
     assert result.stdout == ""
@@ -120,12 +143,12 @@ def test_live_without_a_key_exits_2_with_a_hint(run_cli: Run, tmp_path: Path) ->
 
 
 def test_live_records_where_the_sdk_is_pointed(
-    run_cli: Run, tmp_path: Path, fake_groq: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+    invoke_cli: Invoke, tmp_path: Path, fake_groq: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # --live leaves the base URL to the groq SDK, which honours GROQ_BASE_URL: aimed at the local server here.
     monkeypatch.setenv("GROQ_BASE_URL", fake_groq.groq_base_url)
-    result = run_cli("demo", "--live", "--out", "out", api_key=fake_groq.api_key, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = invoke_cli("demo", "--live", "--out", "out", api_key=fake_groq.api_key)
+    assert result.exit_code == 0, result.output
     assert "groq-vcr demo (live Groq API)" in result.stdout
     assert fake_groq.config.count("/chat/completions") == 3
     assert fake_groq.config.count("/audio/translations") == 1

@@ -6,7 +6,7 @@ import copy
 import json
 import shutil
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from groq_vcr.cli import cli
 
+Run = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).parent.parent.parent
 DATA = ROOT / "tests" / "data" / "responses"
 REFERENCE = ROOT / "cassettes" / "groq_chat_stream.yaml"
@@ -188,12 +189,11 @@ def test_bad_input_exits_2(kind: str, tmp_path: Path) -> None:
     assert code == 2
 
 
-def test_console_script(tmp_path: Path) -> None:
+def test_console_script(tmp_path: Path, run_cli: Run) -> None:
     copy_ = tmp_path / "copy.yaml"
     shutil.copy(REFERENCE, copy_)
     text = copy_.read_text().replace(',"service_tier":"on_demand"', "")
     copy_.write_text(text)
-    exe = Path(sys.executable).parent / "groq-vcr"
-    done = subprocess.run([str(exe), "diff", str(REFERENCE), str(copy_)], capture_output=True, text=True, check=False)
+    done = run_cli("diff", REFERENCE, copy_)
     assert done.returncode == 1, done.stderr
     assert "service_tier: removed (str)" in done.stdout

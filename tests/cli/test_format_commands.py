@@ -1,13 +1,16 @@
-"""``groq-vcr fmt``, ``check`` and ``convert`` through the real console entry point."""
+"""``groq-vcr fmt``, ``check`` and ``convert``: in process, and once through the real console script."""
 
 from __future__ import annotations
 
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
+Invoke = Callable[..., Result]
+Run = Callable[..., subprocess.CompletedProcess[str]]
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 
 TWO_SPACE = """\
@@ -55,15 +58,6 @@ version: 1
 """
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from groq_vcr.cli import main; main()", *map(str, args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """A folder with a canonical cassette, a two-space one (valid, not canonical) in a subfolder, and a lock file."""
@@ -74,16 +68,16 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_fmt_check_lists_files_and_changes_nothing(folder: Path) -> None:
-    result = run("fmt", "--check", folder)
-    assert result.returncode == 1
+def test_fmt_check_lists_files_and_changes_nothing(folder: Path, invoke_cli: Invoke) -> None:
+    result = invoke_cli("fmt", "--check", folder)
+    assert result.exit_code == 1
     assert result.stdout == f"would reformat {folder / 'sub' / 'two.yml'}\n"
     assert (folder / "sub" / "two.yml").read_text() == TWO_SPACE
 
 
-def test_fmt_rewrites_in_canonical_form_and_is_idempotent(folder: Path) -> None:
-    result = run("fmt", folder)
-    assert result.returncode == 0, result.stderr
+def test_fmt_rewrites_in_canonical_form_and_is_idempotent(folder: Path, invoke_cli: Invoke) -> None:
+    result = invoke_cli("fmt", folder)
+    assert result.exit_code == 0, result.stderr
     assert result.stdout == f"reformatted {folder / 'sub' / 'two.yml'}\n"
     text = (folder / "sub" / "two.yml").read_text()
     assert text.startswith('---\nversion: 2\ninteractions:\n    - id: 0\n      request:\n        proto: ""\n')
@@ -93,25 +87,26 @@ def test_fmt_rewrites_in_canonical_form_and_is_idempotent(folder: Path) -> None:
     )
     assert text.endswith("        duration: 1.5ms\n")
     assert (folder / "ref.yaml").read_bytes() == REFERENCE.read_bytes()
-    again = run("fmt", "--check", folder)
-    assert again.returncode == 0
+    again = invoke_cli("fmt", "--check", folder)
+    assert again.exit_code == 0
     assert again.stdout == ""
 
 
-def test_fmt_leaves_unreadable_cassettes_alone_and_exits_2(folder: Path) -> None:
+def test_fmt_leaves_unreadable_cassettes_alone_and_exits_2(folder: Path, invoke_cli: Invoke) -> None:
     (folder / "bad.yaml").write_text(BROKEN)
-    result = run("fmt", folder)
-    assert result.returncode == 2
+    result = invoke_cli("fmt", folder)
+    assert result.exit_code == 2
     assert f"{folder / 'bad.yaml'}:3:12: `interactions[0].request` has no `url`" in result.stderr
     assert "Traceback" not in result.stderr
     assert (folder / "bad.yaml").read_text() == BROKEN
 
 
-def test_check_reports_every_problem_with_file_and_line(folder: Path) -> None:
+def test_check_reports_every_problem_with_file_and_line(folder: Path, run_cli: Run) -> None:
+    # The console script itself: exit code 1, one finding per stdout line, the summary alone on stderr.
     bad = folder / "bad.yaml"
     bad.write_text(BROKEN)
     (folder / "syntax.yaml").write_text("version: 2\ninteractions: [\n")
-    result = run("check", folder)
+    result = run_cli("check", folder)
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
         f"{bad}:3:12: `interactions[0].request` has no `url`",
@@ -121,63 +116,62 @@ def test_check_reports_every_problem_with_file_and_line(folder: Path) -> None:
         f"{folder / 'syntax.yaml'}:3:1: YAML syntax error: while parsing a flow node, "
         "did not find expected node content",
     ]
-    assert "4 problem(s) in 2 of 4 cassette(s)" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.stderr == "4 problem(s) in 2 of 4 cassette(s)\n"
 
 
-def test_check_passes_valid_cassettes(folder: Path) -> None:
-    result = run("check", folder / "ref.yaml", folder / "sub")
-    assert result.returncode == 0
+def test_check_passes_valid_cassettes(folder: Path, invoke_cli: Invoke) -> None:
+    result = invoke_cli("check", folder / "ref.yaml", folder / "sub")
+    assert result.exit_code == 0
     assert result.stdout == ""
     assert "2 cassette(s) OK" in result.stderr
 
 
-def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+def test_missing_path_is_a_usage_error(tmp_path: Path, invoke_cli: Invoke) -> None:
     for command in ("check", "fmt"):
-        result = run(command, tmp_path / "nope")
-        assert result.returncode == 2
+        result = invoke_cli(command, tmp_path / "nope")
+        assert result.exit_code == 2
         assert "no such file or folder" in result.stderr
         assert "Traceback" not in result.stderr
 
 
-def test_convert_v1_to_v2_and_back(tmp_path: Path) -> None:
+def test_convert_v1_to_v2_and_back(tmp_path: Path, invoke_cli: Invoke) -> None:
     src = tmp_path / "vcrpy.yaml"
     src.write_text(VCRPY)
     v2 = tmp_path / "out" / "v2.yaml"
-    result = run("convert", "--to", "v2", src, "-o", v2)
-    assert result.returncode == 0, result.stderr
+    result = invoke_cli("convert", "--to", "v2", src, "-o", v2)
+    assert result.exit_code == 0, result.stderr
     text = v2.read_text()
     assert "            Content-Type:\n                - application/json\n" in text
     assert "        status: 200 OK\n        code: 200\n        duration: 0s\n" in text
-    assert run("check", v2).returncode == 0
-    back = run("convert", "--to", "v1", v2)
-    assert back.returncode == 0
+    assert invoke_cli("check", v2).exit_code == 0
+    back = invoke_cli("convert", "--to", "v1", v2)
+    assert back.exit_code == 0
     assert back.stdout == VCRPY.replace("content-type", "Content-Type")
 
 
-def test_convert_in_place(tmp_path: Path) -> None:
+def test_convert_in_place(tmp_path: Path, invoke_cli: Invoke) -> None:
     src = tmp_path / "c.yaml"
     src.write_text(VCRPY)
-    assert run("convert", "--to", "v2", src, "-o", src).returncode == 0
+    assert invoke_cli("convert", "--to", "v2", src, "-o", src).exit_code == 0
     assert src.read_text().startswith("---\nversion: 2\n")
 
 
-def test_convert_refuses_wrong_direction(tmp_path: Path) -> None:
+def test_convert_refuses_wrong_direction(tmp_path: Path, invoke_cli: Invoke) -> None:
     src = tmp_path / "c.yaml"
     src.write_bytes(REFERENCE.read_bytes())
-    result = run("convert", "--to", "v2", src)
-    assert result.returncode == 2
+    result = invoke_cli("convert", "--to", "v2", src)
+    assert result.exit_code == 2
     assert (
         result.stderr
         == f"error: {src}: not a vcrpy version 1 cassette: `version` is 2 (it is already a go-vcr cassette)\n"
     )
-    bad = run("convert", "--to", "v3", src)
-    assert bad.returncode == 2
+    bad = invoke_cli("convert", "--to", "v3", src)
+    assert bad.exit_code == 2
     assert "Invalid value for '--to'" in bad.stderr
 
 
-def test_help_lists_the_commands() -> None:
-    result = run("--help")
-    assert result.returncode == 0
+def test_help_lists_the_commands(invoke_cli: Invoke) -> None:
+    result = invoke_cli("--help")
+    assert result.exit_code == 0
     for name in ("check", "convert", "fmt"):
         assert f"  {name} " in result.stdout

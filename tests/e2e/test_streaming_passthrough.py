@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import groq
@@ -43,7 +42,10 @@ def test_first_event_reaches_caller_before_server_sends_second(tmp_path: Path) -
 
 
 def test_early_close_records_only_what_was_received(tmp_path: Path) -> None:
-    config = FakeGroqConfig(event_delay=0.05)
+    gate = threading.Event()
+    config = FakeGroqConfig()
+    # The server holds its second event until the gate opens: closing early must not wait for the rest.
+    config.enqueue("/chat/completions", FakeReply(gate=gate, gate_after_events=1))
     session = CassetteSession(tmp_path / "c.yaml", SessionOptions(record_mode="all"))
     body = {"model": "llama-3.3-70b-versatile", "messages": [{"role": "user", "content": "a b c d e"}], "stream": True}
     with (
@@ -51,13 +53,15 @@ def test_early_close_records_only_what_was_received(tmp_path: Path) -> None:
         activate(session),
         httpx.Client(base_url=server.openai_base_url) as client,
     ):
-        started = time.perf_counter()
         headers = {"Authorization": f"Bearer {server.api_key}"}
-        with client.stream("POST", "/chat/completions", headers=headers, json=body) as response:
-            first = next(response.iter_bytes())
-        elapsed = time.perf_counter() - started
+        try:
+            with client.stream("POST", "/chat/completions", headers=headers, json=body) as response:
+                first = next(response.iter_bytes())
+            sent_when_closed = config.events_sent[PATH]
+        finally:
+            gate.set()
     session.save()
     (interaction,) = storage.load_cassette(tmp_path / "c.yaml").interactions
+    assert sent_when_closed == 1, "closing did not drain the stream"
     assert interaction.response.body_bytes == first
     assert "[DONE]" not in str(interaction.response.body)
-    assert elapsed < 1.0  # closing early did not wait for the whole stream

@@ -161,7 +161,8 @@ SAVER = textwrap.dedent(
             for i in range(n)
         ]
         versions.append(Cassette(interactions=interactions))
-    print("ready", flush=True)
+    storage.update_cassette(path, lambda current: versions[1])
+    print("ready", flush=True)  # a first save is done, however slow the machine: later kills land anywhere
     i = 0
     while True:
         storage.update_cassette(path, lambda current, c=versions[i % 2]: c)

@@ -10,7 +10,7 @@ Everything is measured in the same run on the same machine, and printed as ONE m
 
 - **replay**: N chat-completion requests (3 in 4 JSON, 1 in 4 SSE streams, all distinct) replayed in order
   through an ``httpx.Client``: ``httpx.MockTransport`` with a dict lookup (the floor), groq-vcr
-  (``transport.activate(CassetteSession(...))``), and vcrpy with its own YAML format, matching on
+  (``activate(CassetteSession(...))``), and vcrpy with its own YAML format, matching on
   method+URI+body and on method+URI. vcrpy's cost per request grows with the request's position in the cassette,
   so where a full pass would blow the time budget it is timed on a stratified sample of positions, the
   cassette being advanced to each one by marking the earlier interactions as played (as replaying them would);
@@ -53,7 +53,8 @@ from typing import Any
 
 import httpx
 
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+import groq_vcr
+from groq_vcr import Cassette, Interaction, Request, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "tools" / "bench-results.md"
@@ -291,9 +292,8 @@ class Files:
 
 
 def write_groq(path: Path, interactions: Sequence[Interaction]) -> None:
-    from groq_vcr.cassette import _storage as storage
 
-    path.write_text(storage.dumps(Cassette(interactions=list(interactions))), encoding="utf-8")
+    path.write_text(groq_vcr.dump_cassette(Cassette(interactions=list(interactions))), encoding="utf-8")
 
 
 def vcrpy_records(interactions: Sequence[Interaction]) -> tuple[list[Any], list[dict[str, Any]]]:
@@ -369,12 +369,11 @@ def child_main(spec: dict[str, Any]) -> dict[str, Any]:
             return VcrCassette.load(path=str(path))
 
     else:
-        from groq_vcr.cassette import _cache as cache
-        from groq_vcr.cassette import _storage as storage
+        from groq_vcr.cassette import cached_load, clear_cache
 
         def load() -> object:
-            cache.clear_cache(disk=False)
-            return cache.cached_load(path, storage.load_cassette)
+            clear_cache(disk=False)
+            return cached_load(path, groq_vcr.load_cassette)
 
     shared_cache = os.environ.get("GROQ_VCR_CACHE_DIR", "")
     gc.collect()
@@ -462,19 +461,20 @@ def replay_mock(workload: Sequence[tuple[Call, Interaction]]) -> float:
 
 def open_groq(path: Path) -> Any:
     """A groq-vcr session on ``path`` (this loads the cassette; callers time it apart)."""
-    from groq_vcr.engine._session import CassetteSession
+    from groq_vcr.engine import CassetteSession
 
     return CassetteSession(path)
 
 
 def replay_groq(session: Any, calls: Sequence[Call]) -> tuple[float, Any]:
     """Seconds per request through groq-vcr; each pass starts from a fresh player (nothing played, no index)."""
-    from groq_vcr.engine import _httpx as transport
-    from groq_vcr.engine._player import Player
+    from groq_vcr.engine import Player, activate
 
     options = session.options
-    session.player = Player(session.cassette.interactions, allow_repeats=options.allow_repeats, mask=options.mask)
-    with httpx.Client() as client, transport.activate(session):
+    session.player = Player(
+        session.cassette.interactions, allow_repeats=options.allow_repeats, mask=options.redactor.mask
+    )
+    with httpx.Client() as client, activate(session):
         per_request = _timed_pass(client, calls)
     return per_request, session.player.stats
 
@@ -643,8 +643,7 @@ def _sse_app(sent: list[float], events: int, gap: float) -> Any:
 def first_event_latency(runs: int, folder: Path) -> tuple[float, float, float]:
     """Median (live, recording) seconds from the server writing the first event to the caller reading it,
     and the stream's full length (what a drain-then-replay recorder would add)."""
-    from groq_vcr.engine import _httpx as transport
-    from groq_vcr.engine._session import CassetteSession, SessionOptions
+    from groq_vcr.engine import CassetteSession, SessionOptions, activate
     from groq_vcr.servers import run_in_thread
 
     events, gap = 6, 0.05
@@ -666,7 +665,7 @@ def first_event_latency(runs: int, folder: Path) -> tuple[float, float, float]:
         for k in range(runs):
             live.append(one(client, url))
             session = CassetteSession(folder / f"rec{k}.yaml", SessionOptions(record_mode="all"))
-            with transport.activate(session):
+            with activate(session):
                 recording.append(one(client, url))
             recorded = session.recorded
             assert recorded, "the recording session kept nothing"

@@ -20,11 +20,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from groq_vcr.cassette import _sse as sse
-    from groq_vcr.cassette import _storage as storage
-    from groq_vcr.cassette._vcrpy import load_v1
-    from groq_vcr.cli.record._curl import parse_curl_text
-    from groq_vcr.cli.record._request_spec import load_request_specs
+    from groq_vcr import load_cassette
+    from groq_vcr.cassette import load_v1, parse_stream, reassemble, split_events
+    from groq_vcr.cli.record import load_request_specs, parse_curl_text
     from groq_vcr.errors import CassetteFormatError, InputError
 
 _DIR = Path(tempfile.mkdtemp(prefix="groq-vcr-fuzz-"))
@@ -38,7 +36,7 @@ def _file(name: str, data: bytes) -> Path:
 
 def _cassette(data: bytes) -> None:
     with contextlib.suppress(CassetteFormatError):
-        storage.load_cassette(_file("c.yaml", data))
+        load_cassette(_file("c.yaml", data))
 
 
 def _vcrpy(data: bytes) -> None:
@@ -61,9 +59,9 @@ def _spec(suffix: str) -> Callable[[bytes], None]:
 
 
 def _sse(data: bytes) -> None:
-    assert b"".join(sse.split_events(data)) == data
-    sse.parse_stream(data)
-    sse.reassemble(data)
+    assert b"".join(split_events(data)) == data
+    parse_stream(data)
+    reassemble(data)
 
 
 TARGETS: dict[str, Callable[[bytes], None]] = {

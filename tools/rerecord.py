@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from groq_vcr import Cassette, Interaction, find_cassette_files, load_cassette, save_cassette
-from groq_vcr.cli.record._request_spec import MISSING_FILE_PLACEHOLDER
+from groq_vcr.cli.record import MISSING_FILE_PLACEHOLDER
 
 RESENT_HEADERS = ("content-type", "accept")
 PLACEHOLDER_MARK = MISSING_FILE_PLACEHOLDER.split("{path}")[0].encode()

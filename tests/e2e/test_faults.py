@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.cassette import _storage as storage
+import groq_vcr
 from groq_vcr.testing import FakeReply, make_fake_api_key, serve_fake_groq
 
 INNER = r"""
@@ -259,7 +259,7 @@ def test_faults_seen_through_the_sdks_against_a_replayed_cassette(pytester: pyte
         assert result.ret == 0, result.stdout.str()
     cassette = pytester.path / "cassettes" / "test_inner" / "shared.yaml"
     before = cassette.read_bytes()
-    recorded = storage.load_cassette(cassette).interactions
+    recorded = groq_vcr.load_cassette(cassette).interactions
     assert [i.response.code for i in recorded] == [429, 200, 200, 200]
     assert recorded[0].response.header("Retry-After") == "3"
 
@@ -292,5 +292,5 @@ def test_cassette_bytes_kept(tmp_path: Path) -> None:
     """Sanity check of the helper used above: reading a cassette does not rewrite it."""
     path = tmp_path / "c.yaml"
     path.write_text("---\nversion: 2\ninteractions: []\n")
-    storage.load_cassette(path)
+    groq_vcr.load_cassette(path)
     assert path.read_text() == "---\nversion: 2\ninteractions: []\n"

@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 import groq_vcr
-from groq_vcr.cassette import _storage as storage
 from groq_vcr.testing import FakeGroqConfig, FakeGroqServer, make_fake_api_key, serve_fake_groq
 
 MODEL = "llama-3.3-70b-versatile"
@@ -123,7 +122,7 @@ def test_no_secret_reaches_the_cassette(vector: Vector, server: FakeGroqServer, 
     assert not KEY_SHAPE.search(text)
     for value in cookies:
         assert value not in text
-    assert storage.load_cassette(cassette).interactions  # the file is a valid cassette
+    assert groq_vcr.load_cassette(cassette).interactions  # the file is a valid cassette
     # And it replays with another key: matching ignores what was redacted.
     if vector is not set_cookie_and_cookie:  # (its second request depends on the live cookie jar)
         with groq_vcr.use_cassette(cassette, record_mode="none") as session:
@@ -205,7 +204,7 @@ def test_user_hooks_apply_to_what_is_recorded(
     monkeypatch.setenv("BASE", server.openai_base_url)
     monkeypatch.setenv("LEAKED_KEY", server.api_key)
     pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
-    (interaction,) = storage.load_cassette(
+    (interaction,) = groq_vcr.load_cassette(
         pytester.path / "cassettes" / "test_hooked" / "test_hook_puts_a_key_back.yaml"
     ).interactions
     assert interaction.response.headers["X-Debug"] == ["added by a hook"]

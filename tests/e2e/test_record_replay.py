@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.cassette import _storage as storage
+import groq_vcr
 from groq_vcr.testing import FakeGroqConfig, FakeReply, make_fake_api_key, serve_fake_groq
 
 INNER = r"""
@@ -216,9 +216,9 @@ def test_record_then_replay_offline_with_real_sdks(pytester: pytest.Pytester) ->
     cassette_dir = pytester.path / "cassettes" / "test_inner"
     files = sorted(cassette_dir.glob("*.yaml"))
     assert len(files) == 12
-    total = sum(len(storage.load_cassette(f).interactions) for f in files)
+    total = sum(len(groq_vcr.load_cassette(f).interactions) for f in files)
     assert total == requests_seen  # every request the server answered is in a cassette, no more
-    retry = storage.load_cassette(cassette_dir / "test_rate_limit_then_success.yaml")
+    retry = groq_vcr.load_cassette(cassette_dir / "test_rate_limit_then_success.yaml")
     assert [i.response.code for i in retry.interactions] == [429, 200]
     for f in files:
         assert not re.search(r"gsk_[A-Za-z0-9]{52}", f.read_text()), f"{f.name} holds a key"
@@ -238,7 +238,7 @@ def test_stream_cassette_is_recorded_as_sent(pytester: pytest.Pytester) -> None:
             "test_groq_stream",
         )
         assert result.ret == 0, result.stdout.str()
-    cassette = storage.load_cassette(pytester.path / "cassettes" / "test_inner" / "test_groq_stream.yaml")
+    cassette = groq_vcr.load_cassette(pytester.path / "cassettes" / "test_inner" / "test_groq_stream.yaml")
     (interaction,) = cassette.interactions
     body = interaction.response.body
     assert isinstance(body, str)

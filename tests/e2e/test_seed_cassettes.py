@@ -18,8 +18,8 @@ from typing import Any
 import groq
 import pytest
 
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cli.record._request_spec import MISSING_FILE_PLACEHOLDER
+import groq_vcr
+from groq_vcr.cli.record import MISSING_FILE_PLACEHOLDER
 from groq_vcr.testing import make_fake_api_key
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +58,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[groq.Groq]:
 
 def recorded_request(cassette: str) -> dict[str, Any]:
     """The JSON body the seed sent, as keyword arguments for ``chat.completions.create``."""
-    body = storage.load_cassette(CASSETTES / f"{cassette}.yaml").interactions[0].request.body
+    body = groq_vcr.load_cassette(CASSETTES / f"{cassette}.yaml").interactions[0].request.body
     assert isinstance(body, str)
     payload: dict[str, Any] = json.loads(body)
     return payload

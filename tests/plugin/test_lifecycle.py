@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cassette._age import recorded_at
+import groq_vcr
+from groq_vcr.cassette import recorded_at
 from groq_vcr.cli import cli
 from groq_vcr.testing import FakeGroqServer, ResponseChange, make_fake_api_key, serve_fake_groq
 
@@ -175,7 +175,7 @@ def test_expired_cassette_is_rerecorded_when_a_key_is_set(
     )
     result.assert_outcomes(passed=1)
     assert server.config.count("/chat/completions") == sent + 1
-    cassette = storage.load_cassette(path)
+    cassette = groq_vcr.load_cassette(path)
     assert [json.loads(i.request.body)["messages"][0]["content"] for i in cassette.interactions] == ["three"]
     when = recorded_at(cassette)
     assert when is not None
@@ -206,7 +206,7 @@ def test_fresh_and_undated_cassettes_are_not_expired(inner: pytest.Pytester, mon
     _record(inner, "test_one", "two_calls")
     path = _cassette(inner, "test_two_calls")
     path.write_text(re.sub(r"            Date:\n                - .*\n", "", path.read_text()))
-    assert recorded_at(storage.load_cassette(path)) is None
+    assert recorded_at(groq_vcr.load_cassette(path)) is None
     _replay_env(monkeypatch)
     result = _run(
         inner,
@@ -382,7 +382,7 @@ def test_last_run_is_written_by_the_xdist_controller(inner: pytest.Pytester, mon
 
 def test_date_header_is_what_the_fake_server_sends(inner: pytest.Pytester) -> None:
     _record(inner, "test_one")
-    when = recorded_at(storage.load_cassette(_cassette(inner, "test_one")))
+    when = recorded_at(groq_vcr.load_cassette(_cassette(inner, "test_one")))
     assert when is not None
     assert abs((datetime.now(UTC) - when).total_seconds()) < 300
     assert email.utils.format_datetime(when, usegmt=True).endswith("GMT")
@@ -409,7 +409,9 @@ def test_failing_test_leaves_its_existing_cassette_untouched(
     assert path.read_bytes() == aged
     result = _run(inner, "--record-mode=new_episodes", "--groq-vcr-keep-failed", "-k", "test_one")
     result.assert_outcomes(failed=1)
-    assert [json.loads(i.request.body)["messages"][0]["content"] for i in storage.load_cassette(path).interactions] == [
+    assert [
+        json.loads(i.request.body)["messages"][0]["content"] for i in groq_vcr.load_cassette(path).interactions
+    ] == [
         "one",
         "extra",
     ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.cassette import _storage as storage
+import groq_vcr
 from groq_vcr.testing import FakeGroqServer, make_fake_api_key, serve_fake_groq
 
 INNER = r"""
@@ -72,7 +72,7 @@ def test_cassettes_are_v2_files_named_after_module_and_test(inner: pytest.Pytest
     result.assert_outcomes(passed=2)
     text = Path(_cassette(inner, "test_two_calls")).read_text()
     assert text.startswith("---\nversion: 2\ninteractions:\n    - id: 0\n")
-    assert [i.id for i in storage.load_cassette(_cassette(inner, "test_two_calls")).interactions] == [0, 1]
+    assert [i.id for i in groq_vcr.load_cassette(_cassette(inner, "test_two_calls")).interactions] == [0, 1]
     result.stdout.fnmatch_lines(
         ["*groq-vcr*", "2 cassettes used: 0 interactions replayed, 3 recorded (2 cassettes saved), 0 unused"]
     )
@@ -100,7 +100,7 @@ def test_failed_test_does_not_save_what_it_recorded(inner: pytest.Pytester) -> N
     assert not os.path.exists(_cassette(inner, "test_fails_after_recording"))
     result = inner.runpytest("--record-mode=once", "-k", "fails_after", "--groq-vcr-keep-failed")
     result.assert_outcomes(failed=1)
-    assert len(storage.load_cassette(_cassette(inner, "test_fails_after_recording")).interactions) == 1
+    assert len(groq_vcr.load_cassette(_cassette(inner, "test_fails_after_recording")).interactions) == 1
 
 
 def test_unused_interactions_fail_on_request(inner: pytest.Pytester) -> None:
@@ -134,7 +134,7 @@ def test_requests():
     pytester.makeini(INI)
     pytester.runpytest("--record-mode=once").assert_outcomes(passed=1)
     path = pytester.path / "cassettes" / "test_req" / "test_requests.yaml"
-    (interaction,) = storage.load_cassette(path).interactions
+    (interaction,) = groq_vcr.load_cassette(path).interactions
     assert interaction.request.url.endswith("/openai/v1/models")
     monkeypatch.setenv("FAKE_GROQ_KEY", make_fake_api_key())
     pytester.runpytest("--record-mode=none", "--block-network").assert_outcomes(passed=1)

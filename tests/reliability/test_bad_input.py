@@ -13,13 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.cassette import _sse as sse
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.cassette._vcrpy import load_v1
-from groq_vcr.cli.record._curl import parse_curl_text
-from groq_vcr.cli.record._request_spec import load_request_specs
-from groq_vcr.errors import CassetteFormatError, InputError
+import groq_vcr
+from groq_vcr import Cassette, CassetteFormatError, InputError, Interaction, Request, Response
+from groq_vcr.cassette import load_v1, parse_events, parse_stream, reassemble, split_events
+from groq_vcr.cli.record import load_request_specs, parse_curl_text
 from groq_vcr.testing import FakeGroqServer, serve_fake_groq
 
 DEEP = 100_000  # far past the depth at which libyaml's recursive composer overflows the C stack
@@ -66,7 +63,7 @@ def test_cassette_loader_names_file_line_and_reason(
     path = tmp_path / "bad.yaml"
     path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     with pytest.raises(CassetteFormatError) as caught:
-        storage.load_cassette(path)
+        groq_vcr.load_cassette(path)
     assert caught.value.path == str(path)
     assert says(caught.value.problem, problem), caught.value.problem
     if line is not None:
@@ -152,7 +149,7 @@ DONE = "data: [DONE]\n\n"
 
 
 def test_sse_without_done_is_reported_not_terminated() -> None:
-    summary = sse.reassemble(CHUNK % "Hel" + CHUNK % "lo")
+    summary = reassemble(CHUNK % "Hel" + CHUNK % "lo")
     assert summary.content == "Hello"
     assert not summary.terminated_by_done
     assert not summary.incomplete
@@ -160,39 +157,39 @@ def test_sse_without_done_is_reported_not_terminated() -> None:
 
 def test_sse_half_an_event_is_dropped_as_the_sdks_do_and_flagged() -> None:
     body = CHUNK % "Hel" + CHUNK % "lo" + 'data: {"choices":[{"delta":{"content":"!'
-    parsed = sse.parse_stream(body)
+    parsed = parse_stream(body)
     assert len(parsed.events) == 2
     assert parsed.incomplete is not None
-    summary = sse.reassemble(body)
+    summary = reassemble(body)
     assert (summary.content, summary.incomplete) == ("Hello", True)
-    assert b"".join(sse.split_events(body)) == body.encode()  # replay still sends every byte
+    assert b"".join(split_events(body)) == body.encode()  # replay still sends every byte
 
 
 def test_sse_invalid_utf8_is_replaced_like_the_sdks_decode_it() -> None:
     body = b'data: {"choices":[{"delta":{"content":"a\xff"}}]}\n\n' + DONE.encode()
-    summary = sse.reassemble(body)
+    summary = reassemble(body)
     assert summary.content == "a\ufffd"
     assert summary.terminated_by_done
 
 
 def test_sse_deeply_nested_json_is_an_unreadable_chunk_not_a_crash() -> None:
     body = "data: " + "[" * DEEP + "]" * DEEP + "\n\n" + CHUNK % "ok" + DONE
-    events = sse.parse_events(body)
+    events = parse_events(body)
     assert events[0].json_or_none() is None
     assert not events[0].is_error
-    assert sse.reassemble(body).content == "ok"
+    assert reassemble(body).content == "ok"
 
 
 def test_sse_duplicate_keys_last_one_wins_as_in_json_loads() -> None:
     body = 'data: {"choices":[{"delta":{"content":"first","content":"second"}}]}\n\n' + DONE
-    assert sse.reassemble(body).content == "second"
+    assert reassemble(body).content == "second"
 
 
 def test_sse_50_mb_body_splits_into_its_events() -> None:
     events = 50 * 1024 * 1024 // len(CHUNK % ("x" * 8))
     body = ((CHUNK % ("x" * 8)) * events + DONE).encode()
     assert len(body) >= 50 * 1024 * 1024 - 4096
-    chunks = sse.split_events(body)
+    chunks = split_events(body)
     assert len(chunks) == events + 1
     assert chunks[-1] == DONE.encode()
     assert b"".join(chunks) == body
@@ -205,8 +202,8 @@ def test_cassette_with_a_50_mb_body_round_trips(tmp_path: Path) -> None:
         Response(body=body, headers={"Content-Type": ["text/plain"]}, code=200),
     )
     path = tmp_path / "big.yaml"
-    storage.save_cassette(path, Cassette(interactions=[interaction]))
-    loaded = storage.load_cassette(path)
+    groq_vcr.save_cassette(path, Cassette(interactions=[interaction]))
+    loaded = groq_vcr.load_cassette(path)
     assert loaded.interactions[0].response.body == body
 
 
@@ -214,7 +211,7 @@ def test_duplicate_keys_in_a_cassette_last_one_wins(tmp_path: Path) -> None:
     """Defined behaviour (PyYAML's): a repeated key keeps its last value. yaml.v3 (go-vcr) refuses the file."""
     path = tmp_path / "dup.yaml"
     path.write_text(VALID.replace("        code: 200\n", "        code: 500\n        code: 200\n"))
-    assert storage.load_cassette(path).interactions[0].response.code == 200
+    assert groq_vcr.load_cassette(path).interactions[0].response.code == 200
 
 
 # ------------------------------------------------------------------------------------- never overwritten
@@ -261,5 +258,5 @@ def test_unreadable_cassette_is_never_overwritten_until_rewrite(
     assert fake_groq.config.count() == 0  # nothing was even sent
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=rewrite")
     assert result.ret == 0, result.stdout.str()
-    assert storage.load_cassette(cassette).interactions[0].response.code == 200
-    assert json.loads(storage.load_cassette(cassette).interactions[0].response.body)["data"]
+    assert groq_vcr.load_cassette(cassette).interactions[0].response.code == 200
+    assert json.loads(groq_vcr.load_cassette(cassette).interactions[0].response.body)["data"]

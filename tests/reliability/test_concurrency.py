@@ -20,17 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.engine._session import CassetteSession, SessionOptions
+import groq_vcr
+from groq_vcr import Cassette, Interaction, Request, Response
+from groq_vcr.engine import CassetteSession, SessionOptions
 from groq_vcr.testing import FakeGroqServer, serve_fake_groq
 
 RECORDER = textwrap.dedent(
     """
     import os, sys, time
     import httpx
-    from groq_vcr.engine._session import CassetteSession, SessionOptions
-    from groq_vcr.engine._httpx import activate
+    from groq_vcr.engine import CassetteSession, SessionOptions, activate
 
     path, base, key, name, barrier = sys.argv[1:6]
     session = CassetteSession(path, SessionOptions(record_mode="new_episodes"))
@@ -60,7 +59,7 @@ def fake_groq() -> Iterator[FakeGroqServer]:
 def _contents(path: Path) -> list[str]:
     """The user message of every recorded chat request."""
     return sorted(
-        json.loads(i.request.body)["messages"][0]["content"] for i in storage.load_cassette(path).interactions
+        json.loads(i.request.body)["messages"][0]["content"] for i in groq_vcr.load_cassette(path).interactions
     )
 
 
@@ -83,7 +82,7 @@ def test_two_processes_recording_into_one_cassette_keep_every_interaction(
         _, err = child.communicate(timeout=60)
         assert child.returncode == 0, err
     assert _contents(cassette) == ["alpha 0", "alpha 1", "alpha 2", "beta 0", "beta 1", "beta 2", "seed"]
-    ids = [i.id for i in storage.load_cassette(cassette).interactions]
+    ids = [i.id for i in groq_vcr.load_cassette(cassette).interactions]
     assert ids == list(range(7))  # renumbered, not interleaved duplicates of ids
 
 
@@ -97,7 +96,7 @@ def _chat_request(content: str) -> Request:
 def _record_one(path: Path, content: str = "seed") -> None:
     request = _chat_request(content)
     response = Response(body='{"ok":true}', headers={"Content-Type": ["application/json"]}, code=200)
-    storage.save_cassette(path, Cassette(interactions=[Interaction(request, response)]))
+    groq_vcr.save_cassette(path, Cassette(interactions=[Interaction(request, response)]))
 
 
 def _fake_recording(session: CassetteSession, content: str) -> None:
@@ -148,8 +147,7 @@ def test_rerecording_replaces_only_its_own_requests_when_another_writer_saved_me
 SAVER = textwrap.dedent(
     """
     import sys
-    from groq_vcr.cassette import _storage as storage
-    from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+    from groq_vcr import Cassette, Interaction, Request, Response, save_cassette
 
     path = sys.argv[1]
     big = "x" * 200_000
@@ -161,11 +159,11 @@ SAVER = textwrap.dedent(
             for i in range(n)
         ]
         versions.append(Cassette(interactions=interactions))
-    storage.update_cassette(path, lambda current: versions[1])
+    save_cassette(path, versions[1])
     print("ready", flush=True)  # a first save is done, however slow the machine: later kills land anywhere
     i = 0
     while True:
-        storage.update_cassette(path, lambda current, c=versions[i % 2]: c)
+        save_cassette(path, versions[i % 2])
         i += 1
     """
 )
@@ -184,7 +182,7 @@ def test_sigkill_during_saves_always_leaves_a_loadable_cassette(tmp_path: Path) 
             child.wait(timeout=10)
         kills += child.returncode == -signal.SIGKILL
         if cassette.exists():
-            loaded = storage.load_cassette(cassette)
+            loaded = groq_vcr.load_cassette(cassette)
             counts = {len(loaded.interactions)}
             assert counts <= {3, 7}
             first = loaded.interactions[0].response.body
@@ -193,7 +191,7 @@ def test_sigkill_during_saves_always_leaves_a_loadable_cassette(tmp_path: Path) 
     assert kills == 8
     assert cassette.exists()
     # Killed writers leave their temporary files behind: hidden, so no cassette walk picks them up.
-    assert storage.find_cassette_files([tmp_path]) == [cassette]
+    assert groq_vcr.find_cassette_files([tmp_path]) == [cassette]
 
 
 XDIST_INNER = textwrap.dedent(

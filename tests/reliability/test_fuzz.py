@@ -18,19 +18,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groq_vcr.cassette import _sse as sse
-from groq_vcr.cassette import _storage as storage
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.cassette._vcrpy import load_v1
-from groq_vcr.cli.record._curl import parse_curl_text
-from groq_vcr.cli.record._request_spec import load_request_specs
-from groq_vcr.errors import CassetteFormatError, InputError
+import groq_vcr
+from groq_vcr import Cassette, CassetteFormatError, InputError, Interaction, Request, Response
+from groq_vcr.cassette import load_v1, parse_stream, reassemble, split_events
+from groq_vcr.cli.record import load_request_specs, parse_curl_text
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRATCH = Path(tempfile.mkdtemp(prefix="groq-vcr-fuzz-"))
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-SEED_CASSETTE = storage.dumps(
+SEED_CASSETTE = groq_vcr.dump_cassette(
     Cassette(
         interactions=[
             Interaction(
@@ -100,7 +97,7 @@ def _load_or_format_error(text: str | bytes) -> Cassette | None:
     """The cassette, or None when the loader refused it with a located CassetteFormatError."""
     error: CassetteFormatError | None = None
     try:
-        return storage.load_cassette(_write("c.yaml", text))
+        return groq_vcr.load_cassette(_write("c.yaml", text))
     except CassetteFormatError as exc:
         error = exc
     assert error.path == str(SCRATCH / "c.yaml")
@@ -113,7 +110,9 @@ def _load_or_format_error(text: str | bytes) -> Cassette | None:
 def test_cassette_loader_raises_only_cassette_format_error(data: str | bytes) -> None:
     cassette = _load_or_format_error(data)
     if cassette is not None:  # whatever loads also saves and reloads to the same model
-        assert storage.loads(storage.dumps(cassette)).interactions == _renumbered(cassette).interactions
+        assert (
+            groq_vcr.parse_cassette(groq_vcr.dump_cassette(cassette)).interactions == _renumbered(cassette).interactions
+        )
 
 
 def _renumbered(cassette: Cassette) -> Cassette:
@@ -192,13 +191,13 @@ sse_bodies = st.one_of(st.binary(max_size=400), st.lists(sse_pieces, max_size=30
 @FUZZ
 @given(sse_bodies)
 def test_sse_parsing_never_raises_and_replays_every_byte(body: bytes) -> None:
-    chunks = sse.split_events(body)
+    chunks = split_events(body)
     assert b"".join(chunks) == body
-    parsed = sse.parse_stream(body)
-    summary = sse.reassemble(body)
+    parsed = parse_stream(body)
+    summary = reassemble(body)
     assert summary.incomplete == (parsed.incomplete is not None)
     # Fed event by event (as replay does), the events are those of the whole body.
-    assert sse.parse_stream(b"".join(chunks)).events == parsed.events
+    assert parse_stream(b"".join(chunks)).events == parsed.events
 
 
 ATHERIS_RUNS = 6000

@@ -9,10 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from groq_vcr import Cassette, CassetteFormatError, Interaction, Request, Response, dump_cassette, load_cassette
 from groq_vcr.cassette import _cache as cache
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.cassette._storage import dumps, load_cassette
-from groq_vcr.errors import CassetteFormatError
 
 
 class CountingLoader:
@@ -201,7 +199,7 @@ def test_strings_the_loader_shares_stay_shared_through_both_cache_layers(cache_h
         )
 
     path = tmp_path / "c.yaml"
-    path.write_text(dumps(Cassette(interactions=[recorded("one"), recorded("two")])), encoding="utf-8")
+    path.write_text(dump_cassette(Cassette(interactions=[recorded("one"), recorded("two")])), encoding="utf-8")
     parsed = cache.cached_load(path, load_cassette)
     from_memory = cache.cached_load(path, load_cassette)
     cache.clear_cache(disk=False)

@@ -10,10 +10,8 @@ from vcr.request import Request as VcrRequest
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import yamlserializer
 
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.cassette._storage import dumps, load_cassette
+from groq_vcr import Cassette, CassetteFormatError, Interaction, Request, Response, dump_cassette, load_cassette
 from groq_vcr.cassette._vcrpy import dump_v1, load_v1, v1_to_v2, v2_to_v1
-from groq_vcr.errors import CassetteFormatError
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 
@@ -77,7 +75,7 @@ def test_v1_to_v2_fills_what_vcrpy_does_not_record() -> None:
 def test_converted_file_is_exact_go_vcr_text(tmp_path: Path) -> None:
     src = tmp_path / "v1.yaml"
     src.write_text(VCRPY_CASSETTE)
-    text = dumps(load_v1(src))
+    text = dump_cassette(load_v1(src))
     assert text.startswith("---\nversion: 2\ninteractions:\n    - id: 0\n")
     assert "        body: !!binary /wAB\n" in text
     assert "        status: 404 Not Found\n        code: 404\n        duration: 0s\n" in text

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from groq_vcr import InputError
 from groq_vcr.cli.record._curl import extract_curl_commands, parse_curl, parse_curl_text
 from groq_vcr.cli.record._request_spec import MISSING_FILE_PLACEHOLDER, load_request_specs
 from groq_vcr.cli.record._sender import read_pasted_responses, redirect_url
-from groq_vcr.errors import InputError
 
 SEED = Path("/work/shared/seeds/000_f3df5dee32a3ef46.txt")
 

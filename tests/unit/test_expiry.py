@@ -6,12 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from groq_vcr import Cassette, GroqVcrError, Interaction, Request, Response
 from groq_vcr._settings import parse_max_age
 from groq_vcr.cassette._age import cassette_age, format_age, recorded_at
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.engine._last_run import summarise
 from groq_vcr.engine._session import SessionStats
-from groq_vcr.errors import GroqVcrError
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from groq_vcr import GroqVcrError
 from groq_vcr.engine._last_run import read_last_run, write_last_run
 from groq_vcr.engine._session import SessionStats
-from groq_vcr.errors import GroqVcrError
 
 
 def test_sessions_sharing_a_cassette_leave_unused_only_what_none_played(tmp_path: Path) -> None:

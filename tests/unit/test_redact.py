@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import groq_vcr
+from groq_vcr import GroqVcrError, SecretFoundError
 from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER
-from groq_vcr.cassette import _storage as storage
 from groq_vcr.cassette._model import Body, Cassette, Interaction, Request, Response
-from groq_vcr.errors import GroqVcrError, SecretFoundError
 from groq_vcr.redaction import RedactionRules, Redactor
 from groq_vcr.redaction._rules import PLACEHOLDER, is_placeholder, mask_secret
 
@@ -57,7 +57,7 @@ def as_text(value: Any) -> str:
 
 def dump(cassette: Cassette) -> str:
     """The exact text the storage layer writes for ``cassette``."""
-    return storage.dumps(cassette)
+    return groq_vcr.dump_cassette(cassette)
 
 
 def interaction(request: Request | None = None, response: Response | None = None) -> Interaction:

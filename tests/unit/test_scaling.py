@@ -17,11 +17,11 @@ from typing import Any
 import httpx
 import pytest
 
+import groq_vcr
+from groq_vcr import Cassette, Interaction, Request, Response
 from groq_vcr.cassette import _cache as cache
 from groq_vcr.cassette import _identity as matchers
-from groq_vcr.cassette import _storage as storage
 from groq_vcr.cassette._identity import Probe, probe
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
 from groq_vcr.engine import _httpx as transport
 from groq_vcr.engine import _mismatch as mismatch
 from groq_vcr.engine._player import Player
@@ -137,7 +137,7 @@ def test_a_miss_runs_one_closest_search(counted: dict[str, Counter]) -> None:
 
 
 def _write(path: Path, interactions: list[Interaction]) -> Path:
-    path.write_text(storage.dumps(Cassette(interactions=interactions)), encoding="utf-8")
+    path.write_text(groq_vcr.dump_cassette(Cassette(interactions=interactions)), encoding="utf-8")
     return path
 
 
@@ -202,14 +202,14 @@ def peak():
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
-from groq_vcr.cassette import _cache as cache
-from groq_vcr.cassette import _storage as storage
+import groq_vcr
+from groq_vcr.cassette import cached_load
 gc.collect()
 baseline = peak()
 if sys.argv[2] == "cached":
-    cassette = cache.cached_load(Path(sys.argv[1]), storage.load_cassette)
+    cassette = cached_load(Path(sys.argv[1]), groq_vcr.load_cassette)
 else:
-    cassette = storage.load_cassette(Path(sys.argv[1]))
+    cassette = groq_vcr.load_cassette(Path(sys.argv[1]))
 print(json.dumps({"peak": peak() - baseline, "interactions": len(cassette.interactions)}))
 """
 
@@ -272,7 +272,7 @@ def test_loading_a_big_cassette_peaks_below_three_times_its_size(tmp_path: Path)
     cold_peak = _peak_while_loading(path, "cached", tmp_path / "cache")
     (pickle_file,) = (tmp_path / "cache").glob("*/*.pickle")
     kept = pickle_file.stat().st_size if pickle_file.stat().st_size <= cache.MEMORY_ENTRY_MAX_BYTES else 0
-    assert loader_peak <= 2 * size, f"storage.load_cassette peaked at {loader_peak / size:.2f}× the file"
+    assert loader_peak <= 2 * size, f"groq_vcr.load_cassette peaked at {loader_peak / size:.2f}× the file"
     assert cold_peak - kept <= 3 * size, f"a first cached_load peaked at {(cold_peak - kept) / size:.2f}× the file"
 
 

@@ -14,9 +14,8 @@ from groq.types.audio import Translation
 from groq.types.chat import ChatCompletion, ChatCompletionChunk
 
 import groq_vcr
+from groq_vcr import Cassette, GroqVcrError, Interaction, Request, Response
 from groq_vcr.cassette import _sse as sse
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
-from groq_vcr.errors import GroqVcrError
 from groq_vcr.schema._compare import SchemaReport, compare
 from groq_vcr.schema._drift import compare_cassettes, interaction_label, pair_interactions
 from groq_vcr.schema._infer import Schema, schema_of, schema_of_body, schema_of_chunks, schema_of_json, schema_of_sse

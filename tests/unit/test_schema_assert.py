@@ -12,7 +12,7 @@ import pytest
 import yaml
 from groq.types.chat import ChatCompletion
 
-from groq_vcr.errors import GroqVcrError, SchemaDriftError
+from groq_vcr import GroqVcrError, SchemaDriftError
 from groq_vcr.pytest_plugin._outcomes import pytest_assertrepr_compare
 from groq_vcr.schema._assert import SchemaChecker, assert_schema_matches
 from groq_vcr.schema._infer import schema_of_json, schema_of_sse

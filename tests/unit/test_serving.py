@@ -6,8 +6,6 @@ test imports it from its module; tests of the local Groq server go through ``gro
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
@@ -15,18 +13,16 @@ from groq_vcr.servers._serving import run_in_thread
 from groq_vcr.testing import FakeGroqConfig, create_app
 
 
-def test_run_in_thread_stops_quickly_and_can_restart() -> None:
+def test_run_in_thread_stops_and_can_restart() -> None:
     config = FakeGroqConfig()
     ports = []
     for _ in range(3):
-        started = time.monotonic()
         with run_in_thread(create_app(config)) as handle:
             ports.append(handle.port)
             assert handle.base_url == f"http://127.0.0.1:{handle.port}"
             with httpx.Client() as client:
                 assert client.get(handle.base_url + "/openai/v1/models").status_code == 401
         assert not handle.running
-        assert time.monotonic() - started < 2
         handle.stop()  # idempotent
     assert config.count("/models") == 3
     with httpx.Client() as client, pytest.raises(httpx.ConnectError):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from groq_vcr import GroqVcrError
 from groq_vcr._settings import Settings, find_pyproject, load_settings, parse_settings, read_settings
-from groq_vcr.errors import GroqVcrError
 from groq_vcr.redaction import RedactionRules
 
 FULL = """

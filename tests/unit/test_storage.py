@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr import Cassette, CassetteFormatError, Interaction, Request, Response, SecretFoundError
+from groq_vcr.cassette._emit import dump_cassette
 from groq_vcr.cassette._storage import (
-    dumps,
     file_stamp,
     find_cassette_files,
     load_cassette,
-    loads,
+    parse_cassette,
     read_text,
     save_cassette,
     update_cassette,
     write_atomic,
 )
-from groq_vcr.errors import CassetteFormatError, SecretFoundError
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 
@@ -39,7 +38,7 @@ def _cassette(body: str = "hi") -> Cassette:
 def test_save_then_load_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "c.yaml"
     save_cassette(path, _cassette())
-    assert path.read_text(encoding="utf-8") == dumps(_cassette())
+    assert path.read_text(encoding="utf-8") == dump_cassette(_cassette())
     assert load_cassette(path) == _cassette()
 
 
@@ -79,7 +78,7 @@ def test_unreadable_files(tmp_path: Path, content: bytes | None, fragment: str) 
 
 def test_loads_attaches_path() -> None:
     with pytest.raises(CassetteFormatError) as info:
-        loads("version: 3\ninteractions: []\n", path="x.yaml")
+        parse_cassette("version: 3\ninteractions: []\n", path="x.yaml")
     assert str(info.value) == "x.yaml:1:10: `version` must be the integer 2, found the integer 3"
 
 
@@ -94,7 +93,7 @@ def test_check_text_sees_exact_text_and_can_veto(tmp_path: Path) -> None:
 
     with pytest.raises(SecretFoundError):
         save_cassette(path, _cassette("gsk_fake"), check_text=scanner)
-    assert seen == [dumps(_cassette("gsk_fake"))]
+    assert seen == [dump_cassette(_cassette("gsk_fake"))]
     assert load_cassette(path) == _cassette("old")
     assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == ["c.yaml"]
 

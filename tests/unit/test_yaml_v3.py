@@ -10,12 +10,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groq_vcr.cassette import _emit
+from groq_vcr import Cassette, CassetteFormatError, Interaction, Request, Response
+from groq_vcr.cassette import _emit, body_text_or_bytes
 from groq_vcr.cassette import _load as yaml_v3
 from groq_vcr.cassette._emit import Fields, dump_cassette, dump_document, natural_sort_key
 from groq_vcr.cassette._load import load_cassette_text, validate_cassette_text
-from groq_vcr.cassette._model import Cassette, Interaction, Request, Response, body_text_or_bytes
-from groq_vcr.errors import CassetteFormatError
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 

@@ -6,6 +6,7 @@ Everything above this layer (redaction, schema, engine, servers, CLI) reaches ca
 from groq_vcr.cassette._age import CassetteAge, cassette_age, format_age, recorded_at
 from groq_vcr.cassette._cache import cached_load, clear_cache
 from groq_vcr.cassette._durations import format_go_duration, parse_go_duration
+from groq_vcr.cassette._emit import dump_cassette
 from groq_vcr.cassette._identity import (
     Masker,
     Probe,
@@ -33,11 +34,10 @@ from groq_vcr.cassette._multipart import MultipartPart, parse_multipart
 from groq_vcr.cassette._sse import SSEEvent, StreamSummary, parse_events, parse_stream, reassemble, split_events
 from groq_vcr.cassette._storage import (
     CASSETTE_SUFFIXES,
-    dumps,
     file_stamp,
     find_cassette_files,
     load_cassette,
-    loads,
+    parse_cassette,
     read_text,
     save_cassette,
     update_cassette,
@@ -67,8 +67,8 @@ __all__ = [
     "canonical_header_name",
     "cassette_age",
     "clear_cache",
+    "dump_cassette",
     "dump_v1",
-    "dumps",
     "file_stamp",
     "find_cassette_files",
     "first_header",
@@ -76,10 +76,10 @@ __all__ = [
     "format_go_duration",
     "load_cassette",
     "load_v1",
-    "loads",
     "mask_secrets",
     "nesting_error",
     "normalise_url",
+    "parse_cassette",
     "parse_events",
     "parse_go_duration",
     "parse_multipart",

@@ -26,11 +26,10 @@ from groq_vcr.errors import CassetteFormatError
 
 __all__ = [
     "CASSETTE_SUFFIXES",
-    "dumps",
     "file_stamp",
     "find_cassette_files",
     "load_cassette",
-    "loads",
+    "parse_cassette",
     "read_text",
     "save_cassette",
     "update_cassette",
@@ -53,17 +52,12 @@ def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     return _stamp(Path(path))
 
 
-def loads(text: str, path: str | os.PathLike[str] | None = None) -> Cassette:
+def parse_cassette(text: str, path: str | os.PathLike[str] | None = None) -> Cassette:
     """Parse cassette text; errors name ``path`` (when given) and the line/column of the problem."""
     try:
         return load_cassette_text(text)
     except CassetteFormatError as exc:
         raise exc.with_path(Path(path)) if path is not None else exc from None
-
-
-def dumps(cassette: Cassette) -> str:
-    """The exact text go-vcr writes for ``cassette``."""
-    return dump_cassette(cassette)
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
@@ -162,7 +156,7 @@ def update_cassette(
     p.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(p) + ".lock"):
         cassette = update(_current(p, known, replace_invalid))
-        text = dumps(cassette)
+        text = dump_cassette(cassette)
         if check_text is not None:
             check_text(text)
         write_atomic(p, text)

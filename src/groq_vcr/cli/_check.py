@@ -15,7 +15,14 @@ from pathlib import Path
 import click
 
 from groq_vcr._settings import parse_max_age
-from groq_vcr.cassette import Cassette, cassette_age, find_cassette_files, loads, read_text, validate_cassette_text
+from groq_vcr.cassette import (
+    Cassette,
+    cassette_age,
+    find_cassette_files,
+    parse_cassette,
+    read_text,
+    validate_cassette_text,
+)
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK
 from groq_vcr.engine import DEFAULT_LAST_RUN, LastRun, read_last_run
 from groq_vcr.errors import CassetteFormatError, GroqVcrError
@@ -58,7 +65,7 @@ def check_file(path: Path, checks: Sequence[FileCheck] = ()) -> list[Finding]:
     findings = format_findings(path, text)
     if findings or not checks:
         return findings
-    cassette = loads(text, path)
+    cassette = parse_cassette(text, path)
     for extra in checks:
         findings.extend(extra(path, text, cassette))
     return findings

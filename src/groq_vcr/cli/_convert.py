@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from groq_vcr.cassette import dump_v1, dumps, load_cassette, load_v1, write_atomic
+from groq_vcr.cassette import dump_cassette, dump_v1, load_cassette, load_v1, write_atomic
 from groq_vcr.cli import EXIT_USAGE
 from groq_vcr.errors import CassetteFormatError
 
@@ -39,7 +39,7 @@ def convert_command(target: str, output: Path | None, src: Path) -> None:
       groq-vcr convert --to v1 cassettes/groq_chat_stream.yaml > vcrpy.yaml
     """
     try:
-        text = dumps(load_v1(src)) if target == "v2" else dump_v1(load_cassette(src))
+        text = dump_cassette(load_v1(src)) if target == "v2" else dump_v1(load_cassette(src))
     except CassetteFormatError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 
-from groq_vcr.cassette import Cassette, dumps, file_stamp, find_cassette_files, loads, read_text, update_cassette
+from groq_vcr.cassette import (
+    Cassette,
+    dump_cassette,
+    file_stamp,
+    find_cassette_files,
+    parse_cassette,
+    read_text,
+    update_cassette,
+)
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.errors import CassetteFormatError
 
@@ -43,8 +51,8 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
         try:
             stamp = file_stamp(path)
             text = read_text(path)
-            cassette = loads(text, path)
-            canonical = dumps(cassette)
+            cassette = parse_cassette(text, path)
+            canonical = dump_cassette(cassette)
         except CassetteFormatError as exc:
             click.echo(f"error: {exc}", err=True)
             broken += 1

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from groq_vcr._settings import redactor_for
-from groq_vcr.cassette import Cassette, dumps, load_cassette, validate_cassette_text
+from groq_vcr.cassette import Cassette, dump_cassette, load_cassette, validate_cassette_text
 from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions, activate
 from groq_vcr.redaction import Redactor
 from groq_vcr.schema import compare, schema_of, schema_of_interaction
@@ -247,7 +247,7 @@ def _record(
             except Exception as exc:
                 raise DemoStepError(f"recording {scenario.title} failed: {type(exc).__name__}: {exc}") from exc
             # What the redactor finds in the text that *would* be written unredacted (kept in memory only).
-            raw_text = dumps(Cassette(interactions=session.interactions_to_save()))
+            raw_text = dump_cassette(Cassette(interactions=session.interactions_to_save()))
             redacted.update(finding.rule for finding in redactor.scan_text(raw_text))
             if not session.save():
                 raise DemoStepError(f"recording {scenario.title} wrote no cassette: no request reached {path}")

@@ -64,6 +64,7 @@ TESTING = [
     "create_app",
     "make_fake_api_key",
     "serve_fake_groq",
+    "wav_file",
 ]
 
 

@@ -57,7 +57,7 @@ class DemoStepError(Exception):
 
 def demo_audio(seconds: float = 0.5, sample_rate: int = 16000) -> bytes:
     """A short mono 16-bit WAV (a 440 Hz tone), made in code so nothing is downloaded."""
-    from groq_vcr.servers import wav_file
+    from groq_vcr.testing import wav_file
 
     frames = bytearray()
     for n in range(int(seconds * sample_rate)):
@@ -226,7 +226,7 @@ def _session(path: Path, redactor: Redactor, record_mode: RecordMode) -> Cassett
 
 
 def _fake_key() -> str:
-    from groq_vcr.servers import make_fake_api_key
+    from groq_vcr.testing import make_fake_api_key
 
     return make_fake_api_key()
 
@@ -366,7 +366,7 @@ def run_demo(out: Path, *, live: bool = False, api_key: str | None = None) -> De
                     raise DemoStepError("--live needs GROQ_API_KEY")
                 phase.items = "real Groq API (https://api.groq.com)"
             else:
-                from groq_vcr.servers import FakeGroqConfig, serve_fake_groq
+                from groq_vcr.testing import FakeGroqConfig, serve_fake_groq
 
                 server = stack.enter_context(serve_fake_groq(FakeGroqConfig()))
                 base_url, port, api_key = server.groq_base_url, server.handle.port, server.api_key

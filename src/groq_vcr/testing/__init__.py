@@ -1,4 +1,16 @@
-"""A local Groq-compatible HTTP server (starlette) that tests, ``groq-vcr demo`` and CI scripts record against.
+"""Test support: a local Groq-compatible server to record against, with no key and no network.
+
+```python
+import groq
+from groq_vcr.testing import serve_fake_groq
+
+with serve_fake_groq() as server:
+    client = groq.Groq(api_key=server.api_key, base_url=server.groq_base_url)
+    client.chat.completions.create(model="llama-3.1-8b-instant", messages=[{"role": "user", "content": "hi"}])
+```
+
+:class:`FakeGroqConfig` chooses its behaviour (queued :class:`FakeReply` faults, a :class:`ResponseChange` to
+simulate API drift, stream pacing); :func:`make_fake_api_key` makes a key of Groq's shape that is never real.
 
 It answers under ``/openai/v1`` the way Groq does: chat completions (JSON and SSE streams with ``x_groq``, the
 usage chunk and ``[DONE]``; ``reasoning`` for ``openai/gpt-oss-*``; tool calls; vision "OCR"), audio
@@ -14,15 +26,19 @@ Faults are chosen per request, two ways:
   (an ``event: error`` frame mid-stream); any other unknown model gets Groq's 404 ``model_not_found``;
 * by a queue on the config: ``config.enqueue("/chat/completions", FakeReply.rate_limited())`` makes the next
   matching call return that reply, then normal service resumes.
+
+``server.handle`` gives what a test needs of the running server (``port``, ``running``, ``stop()``);
+``serve_fake_groq(port=...)`` picks the port. Serving an ASGI app of your own in a thread is not offered here:
+that is a general-purpose uvicorn runner the tool uses internally, not a stand-in for Groq.
 """
 
-from groq_vcr.servers.fake_groq._app import create_app
-from groq_vcr.servers.fake_groq._audio import wav_file
-from groq_vcr.servers.fake_groq._config import FakeGroqConfig, ReceivedRequest
-from groq_vcr.servers.fake_groq._keys import make_fake_api_key
-from groq_vcr.servers.fake_groq._models import DEFAULT_MODELS, ModelInfo
-from groq_vcr.servers.fake_groq._replies import FAIL_MODELS, FakeReply, ResponseChange
-from groq_vcr.servers.fake_groq._server import FakeGroqServer, serve_fake_groq
+from groq_vcr.testing._app import create_app
+from groq_vcr.testing._audio import wav_file
+from groq_vcr.testing._config import FakeGroqConfig, ReceivedRequest
+from groq_vcr.testing._keys import make_fake_api_key
+from groq_vcr.testing._models import DEFAULT_MODELS, ModelInfo
+from groq_vcr.testing._replies import FAIL_MODELS, FakeReply, ResponseChange
+from groq_vcr.testing._server import FakeGroqServer, serve_fake_groq
 
 __all__ = [
     "DEFAULT_MODELS",

@@ -11,9 +11,9 @@ from typing import Any
 from starlette.responses import Response
 
 from groq_vcr.cassette import format_go_duration
-from groq_vcr.servers.fake_groq._call import Call
-from groq_vcr.servers.fake_groq._models import FALLBACK_LIMITS
-from groq_vcr.servers.fake_groq._replies import FakeReply
+from groq_vcr.testing._call import Call
+from groq_vcr.testing._models import FALLBACK_LIMITS
+from groq_vcr.testing._replies import FakeReply
 
 __all__ = ["canned_response", "dumps", "groq_headers", "json_response"]
 

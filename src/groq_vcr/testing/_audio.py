@@ -11,9 +11,9 @@ from typing import Literal
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from groq_vcr.servers.fake_groq._call import Call, bad_request, require_model
-from groq_vcr.servers.fake_groq._completion import count_tokens
-from groq_vcr.servers.fake_groq._responses import groq_headers, json_response
+from groq_vcr.testing._call import Call, bad_request, require_model
+from groq_vcr.testing._completion import count_tokens
+from groq_vcr.testing._responses import groq_headers, json_response
 
 __all__ = ["audio_to_text", "speech", "wav_file"]
 

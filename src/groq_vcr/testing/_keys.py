@@ -7,8 +7,8 @@ import random
 from starlette.requests import Request
 
 from groq_vcr._groq_api import KEY_ALPHABET, KEY_BODY_LENGTH, KEY_PREFIX, is_groq_key
-from groq_vcr.servers.fake_groq._config import FakeGroqConfig
-from groq_vcr.servers.fake_groq._replies import FakeReply
+from groq_vcr.testing._config import FakeGroqConfig
+from groq_vcr.testing._replies import FakeReply
 
 __all__ = ["auth_failure", "make_fake_api_key"]
 

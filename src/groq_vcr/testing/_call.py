@@ -13,9 +13,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 
 from groq_vcr._groq_api import KEY_ALPHABET
-from groq_vcr.servers.fake_groq._config import FakeGroqConfig
-from groq_vcr.servers.fake_groq._models import ModelInfo
-from groq_vcr.servers.fake_groq._replies import FAIL_MODELS, FakeReply, model_not_found
+from groq_vcr.testing._config import FakeGroqConfig
+from groq_vcr.testing._models import ModelInfo
+from groq_vcr.testing._replies import FAIL_MODELS, FakeReply, model_not_found
 
 __all__ = ["Call", "Reject", "bad_request", "require_model"]
 

@@ -6,8 +6,8 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from groq_vcr.servers.fake_groq._models import DEFAULT_MODELS, ModelInfo
-from groq_vcr.servers.fake_groq._replies import FakeReply, ResponseChange
+from groq_vcr.testing._models import DEFAULT_MODELS, ModelInfo
+from groq_vcr.testing._replies import FakeReply, ResponseChange
 
 __all__ = ["DEFAULT_CREATED", "FakeGroqConfig", "ReceivedRequest"]
 

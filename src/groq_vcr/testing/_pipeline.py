@@ -14,11 +14,11 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
-from groq_vcr.servers.fake_groq._call import Call, Reject, bad_request
-from groq_vcr.servers.fake_groq._config import FakeGroqConfig, ReceivedRequest
-from groq_vcr.servers.fake_groq._keys import auth_failure
-from groq_vcr.servers.fake_groq._replies import FAIL_MODELS, FakeReply
-from groq_vcr.servers.fake_groq._responses import canned_response
+from groq_vcr.testing._call import Call, Reject, bad_request
+from groq_vcr.testing._config import FakeGroqConfig, ReceivedRequest
+from groq_vcr.testing._keys import auth_failure
+from groq_vcr.testing._replies import FAIL_MODELS, FakeReply
+from groq_vcr.testing._responses import canned_response
 
 __all__ = ["Handler", "endpoint"]
 

@@ -7,13 +7,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from groq_vcr._groq_api import API_PREFIX
-from groq_vcr.servers.fake_groq._audio import audio_to_text, speech
-from groq_vcr.servers.fake_groq._call import Call, Reject
-from groq_vcr.servers.fake_groq._chat import chat_completions
-from groq_vcr.servers.fake_groq._config import FakeGroqConfig
-from groq_vcr.servers.fake_groq._pipeline import endpoint
-from groq_vcr.servers.fake_groq._replies import FakeReply, model_not_found
-from groq_vcr.servers.fake_groq._responses import json_response
+from groq_vcr.testing._audio import audio_to_text, speech
+from groq_vcr.testing._call import Call, Reject
+from groq_vcr.testing._chat import chat_completions
+from groq_vcr.testing._config import FakeGroqConfig
+from groq_vcr.testing._pipeline import endpoint
+from groq_vcr.testing._replies import FakeReply, model_not_found
+from groq_vcr.testing._responses import json_response
 
 __all__ = ["create_app"]
 

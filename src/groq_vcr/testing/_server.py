@@ -7,10 +7,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from groq_vcr._groq_api import API_PREFIX
-from groq_vcr.servers._serving import ServerHandle, run_in_thread
-from groq_vcr.servers.fake_groq._app import create_app
-from groq_vcr.servers.fake_groq._config import FakeGroqConfig
-from groq_vcr.servers.fake_groq._keys import make_fake_api_key
+from groq_vcr.servers import ServerHandle, run_in_thread
+from groq_vcr.testing._app import create_app
+from groq_vcr.testing._config import FakeGroqConfig
+from groq_vcr.testing._keys import make_fake_api_key
 
 __all__ = ["FakeGroqServer", "serve_fake_groq"]
 

@@ -9,7 +9,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from groq_vcr.servers.fake_groq._call import Call
+from groq_vcr.testing._call import Call
 
 __all__ = ["Completion", "complete", "count_tokens", "pieces"]
 

@@ -16,10 +16,10 @@ import anyio
 from starlette.responses import Response, StreamingResponse
 
 from groq_vcr._groq_api import error_body
-from groq_vcr.servers.fake_groq._call import Call, bad_request, require_model
-from groq_vcr.servers.fake_groq._completion import Completion, complete, pieces
-from groq_vcr.servers.fake_groq._replies import FakeReply
-from groq_vcr.servers.fake_groq._responses import dumps, groq_headers, json_response
+from groq_vcr.testing._call import Call, bad_request, require_model
+from groq_vcr.testing._completion import Completion, complete, pieces
+from groq_vcr.testing._replies import FakeReply
+from groq_vcr.testing._responses import dumps, groq_headers, json_response
 
 __all__ = ["chat_completions"]
 

@@ -72,6 +72,34 @@ def test_public_names_are_pinned() -> None:
     assert sorted(groq_vcr.__all__) == PUBLIC
 
 
+FAULTS = [
+    "BodyAlteration",
+    "CutStream",
+    "Delay",
+    "DropConnection",
+    "ErrorFrame",
+    "ErrorResponse",
+    "FAULT_BUILDERS",
+    "Fault",
+    "FaultHit",
+    "FaultPlan",
+    "build_fault",
+    "capacity_exceeded",
+    "cut_stream",
+    "delay",
+    "drop_connection",
+    "error_response",
+    "invalid_api_key",
+    "rate_limited",
+    "server_error",
+    "stream_error",
+]
+
+
+def test_faults_names_are_pinned() -> None:
+    assert sorted(faults.__all__) == FAULTS
+
+
 def test_testing_names_are_pinned() -> None:
     """The local Groq server's face; ``run_in_thread`` (any ASGI app) stays internal on purpose."""
     assert sorted(testing.__all__) == TESTING
@@ -102,7 +130,7 @@ def test_importing_the_package_loads_no_layer() -> None:
     code = (
         "import sys, groq_vcr\n"
         "LAYERS = tuple(f'groq_vcr.{layer}' for layer in ('cassette', 'engine', 'redaction', 'schema', "
-        "'pytest_plugin', 'servers', 'cli', 'errors', '_settings'))\n"
+        "'pytest_plugin', 'servers', 'testing', 'faults', 'cli', 'errors', '_settings'))\n"
         "print(sorted(m for m in sys.modules if m.startswith(LAYERS) or m.split('.')[0] in "
         "('vcr', 'deepdiff', 'starlette', 'uvicorn', 'yaml', 'httpx', 'filelock')))\n"
     )

@@ -683,3 +683,17 @@ def test_planted_keys_never_reach_the_written_text(case: tuple[Cassette, list[st
         on_lines = {n for n, line in enumerate(lines, 1) if key in line}
         # a key visible in the text is flagged on its line (keys inside !!binary are flagged at the body)
         assert not on_lines or on_lines & flagged_lines
+
+
+def test_mask_gives_a_live_request_the_form_it_was_saved_in() -> None:
+    """What matching compares: the URL and body as the redactor would have written them, every time."""
+    key = fake_key()
+    redactor = Redactor(RedactionRules(json_fields=("user",)))
+    url = f"https://api.groq.com/openai/v1/models?api_key={key}"
+    body = b'{"user": "alice-0f3c9a", "model": "m"}'
+    for _ in range(3):  # the URL's masked form is remembered: the answer must not change
+        masked_url, masked_body = redactor.mask(url, body, "application/json")
+        assert key not in masked_url
+        assert masked_url == redactor.redact_url(url)
+        assert masked_body == b'{"user": "REDACTED", "model": "m"}'
+    assert redactor.mask(url, b"", "") == (redactor.redact_url(url), b"")

@@ -20,6 +20,9 @@ from groq_vcr.redaction._scan import Finding, refusal_message, scan
 __all__ = ["Redactor"]
 
 
+_MASKED_URLS_KEPT = 4096
+
+
 class Redactor:
     """Applies the built-in rules plus ``rules`` to strings, bodies, URLs, interactions and cassettes.
 
@@ -29,6 +32,8 @@ class Redactor:
     def __init__(self, rules: RedactionRules | None = None) -> None:
         self.rules = rules or RedactionRules()
         self._detector = Detector(self.rules)
+        self._masked_urls: dict[str, str] = {}
+        """URL -> its redacted form: a suite sends the same few URLs thousands of times."""
 
     def _redact(self, text: str, structural: Callable[[str], list[Span]] | None = None) -> str:
         # Replacing can in rare overlaps leave a fresh match; loop to the fixed point (bounded).
@@ -79,8 +84,15 @@ class Redactor:
         The matcher's view of a request (a :data:`~groq_vcr.cassette.Masker`): a real key sent now matches the
         placeholder recorded then.
         """
+        masked_url = self._masked_urls.get(url)
+        if masked_url is None:
+            if len(self._masked_urls) >= _MASKED_URLS_KEPT:
+                self._masked_urls.clear()
+            masked_url = self._masked_urls[url] = self.redact_url(url)
+        if not body:
+            return masked_url, body
         redacted = self.redact_body(body, content_type or None)
-        return self.redact_url(url), redacted if isinstance(redacted, bytes) else redacted.encode("utf-8")
+        return masked_url, redacted if isinstance(redacted, bytes) else redacted.encode("utf-8")
 
     def _redact_message(
         self, body: Body, headers: Headers, content_length: int, content_type: str | None

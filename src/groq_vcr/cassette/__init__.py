@@ -28,12 +28,10 @@ from groq_vcr.cassette._model import (
     Response,
     body_text_or_bytes,
     canonical_header_name,
-    first_header,
 )
 from groq_vcr.cassette._multipart import MultipartPart, parse_multipart
 from groq_vcr.cassette._sse import SSEEvent, StreamSummary, parse_events, parse_stream, reassemble, split_events
 from groq_vcr.cassette._storage import (
-    CASSETTE_SUFFIXES,
     file_stamp,
     find_cassette_files,
     load_cassette,
@@ -46,7 +44,6 @@ from groq_vcr.cassette._storage import (
 from groq_vcr.cassette._vcrpy import dump_v1, load_v1
 
 __all__ = [
-    "CASSETTE_SUFFIXES",
     "Body",
     "Cassette",
     "CassetteAge",
@@ -71,7 +68,6 @@ __all__ = [
     "dump_v1",
     "file_stamp",
     "find_cassette_files",
-    "first_header",
     "format_age",
     "format_go_duration",
     "load_cassette",

@@ -14,8 +14,8 @@ from groq_vcr.engine._httpx import activate, patch_triples
 from groq_vcr.engine._last_run import DEFAULT_LAST_RUN, LastRun, read_last_run, write_last_run
 from groq_vcr.engine._mismatch import describe_miss
 from groq_vcr.engine._options import RecordMode, RetryAfter, SessionOptions
-from groq_vcr.engine._player import Played, Player
-from groq_vcr.engine._reply import Reply, reply_for
+from groq_vcr.engine._player import Player
+from groq_vcr.engine._reply import reply_for
 from groq_vcr.engine._session import CassetteSession, PendingRecording
 from groq_vcr.engine._stats import SessionStats
 from groq_vcr.engine._use_cassette import use_cassette
@@ -25,10 +25,8 @@ __all__ = [
     "CassetteSession",
     "LastRun",
     "PendingRecording",
-    "Played",
     "Player",
     "RecordMode",
-    "Reply",
     "RetryAfter",
     "SessionOptions",
     "SessionStats",

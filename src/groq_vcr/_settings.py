@@ -12,6 +12,7 @@ patterns = ["sk-live-[A-Za-z0-9]{24}"]
 [tool.groq-vcr]
 max-age = "30d"          # cassettes older than this (newest Date header) are expired
 on-expired = "warn"      # warn | fail | rerecord
+vcrpy-cassettes = "keep" # keep | convert: what the plugin does with cassettes vcrpy wrote
 ```
 
 To add a setting: a field on :class:`Settings` and one entry in ``_PARSERS`` (TOML key -> field and parser).
@@ -38,6 +39,7 @@ __all__ = [
     "TABLE",
     "OnExpired",
     "Settings",
+    "VcrpyCassettes",
     "find_pyproject",
     "load_settings",
     "parse_choice",
@@ -61,6 +63,16 @@ class OnExpired(enum.StrEnum):
     """Fail the test."""
     RERECORD = "rerecord"
     """Re-record it live (when a key is set; otherwise warn)."""
+
+
+class VcrpyCassettes(enum.StrEnum):
+    """What the pytest plugin does with a cassette that vcrpy wrote (its ``version: 1`` YAML, or JSON)."""
+
+    KEEP = "keep"
+    """vcrpy replays and re-records it in its own format, with vcrpy's matching; groq-vcr adds redaction, the
+    fail-closed scan, atomic saves and keeps it whole when a test fails."""
+    CONVERT = "convert"
+    """groq-vcr replays it with its own matching, and writes it as go-vcr v2 the next time the test records."""
 
 
 def parse_choice(kind: type[_Choice], value: object, *, where: str) -> _Choice:
@@ -117,6 +129,8 @@ class Settings:
     """``max-age``: cassettes recorded longer ago than this are expired (None: no limit)."""
     on_expired: OnExpired = OnExpired.WARN
     """``on-expired``: what the pytest plugin does with an expired cassette (warn, fail or rerecord)."""
+    vcrpy_cassettes: VcrpyCassettes = VcrpyCassettes.KEEP
+    """``vcrpy-cassettes``: how the pytest plugin treats cassettes vcrpy wrote (keep or convert)."""
     source: Path | None = None
     """The pyproject.toml they came from (None: defaults)."""
 
@@ -140,6 +154,7 @@ _PARSERS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "redact": ("redaction", _parse_redaction),
     "max-age": ("max_age", _parse_max_age),
     "on-expired": ("on_expired", _parse_on_expired),
+    "vcrpy-cassettes": ("vcrpy_cassettes", lambda value, where: parse_choice(VcrpyCassettes, value, where=where)),
 }
 
 

@@ -41,9 +41,12 @@ from groq_vcr.cassette._storage import (
     update_cassette,
     write_atomic,
 )
-from groq_vcr.cassette._vcrpy import dump_v1, load_v1
+from groq_vcr.cassette._vcrpy import GO_VCR, MISSING, VCRPY, cassette_kind, dump_v1, load_any, load_v1
 
 __all__ = [
+    "GO_VCR",
+    "MISSING",
+    "VCRPY",
     "Body",
     "Cassette",
     "CassetteAge",
@@ -63,6 +66,7 @@ __all__ = [
     "canonical_body",
     "canonical_header_name",
     "cassette_age",
+    "cassette_kind",
     "clear_cache",
     "dump_cassette",
     "dump_v1",
@@ -70,6 +74,7 @@ __all__ = [
     "find_cassette_files",
     "format_age",
     "format_go_duration",
+    "load_any",
     "load_cassette",
     "load_v1",
     "mask_secrets",

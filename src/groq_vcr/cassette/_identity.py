@@ -165,6 +165,8 @@ class Probe:
         self.raw_body = raw_body
         self._content_type = content_type
         self._mask = mask
+        self.live: Request | None = None
+        """The whole live request, kept only when a custom matcher needs more than the key."""
 
     @functools.cached_property
     def body(self) -> Any:

@@ -158,7 +158,7 @@ def _to_headers(value: Any, path: Path_) -> Headers:
 
 
 def _to_duration(value: Any, path: Path_) -> int:
-    if value is None:
+    if value is None or value == "":  # go-vcr format 1 writes an unset duration as ""
         return 0
     if type(value) is str:
         try:
@@ -206,6 +206,19 @@ _RESPONSE_FIELDS: tuple[tuple[str, _Converter, Any], ...] = (
 _REQUIRED = {"request": ("url", "method"), "response": ("code",)}
 
 
+def _is_go_vcr_v1(interactions: Any) -> bool:
+    """Whether a ``version: 1`` file is go-vcr's format 1 (requests have ``url``), not vcrpy's (``uri``)."""
+    if type(interactions) is not list:
+        return False
+    for item in interactions:
+        if type(item) is Interaction:
+            return True
+        request = item.get("request") if type(item) is dict else None
+        if type(request) is dict:
+            return "url" in request and "uri" not in request
+    return True  # no interaction tells: an empty go-vcr file
+
+
 class _Builder:
     """Builds the model from loaded data; raises the first problem, or collects all of them."""
 
@@ -215,6 +228,7 @@ class _Builder:
         # and the model's header mappings must not be shared between interactions.
         self.fresh = fresh
         self.problems: list[_Invalid] = []
+        self.go_vcr_v1 = False
 
     def fail(self, problem: _Invalid) -> None:
         if not self.collect:
@@ -230,7 +244,9 @@ class _Builder:
             self.fail(_Invalid((), "`version` is missing; a go-vcr cassette starts with `version: 2`"))
         else:
             version = data["version"]
-            if type(version) is not int or version != 2:
+            if type(version) is int and version == 1 and _is_go_vcr_v1(data.get("interactions")):
+                self.go_vcr_v1 = True  # go-vcr's own format 1 (go-vcr v1 and v2 libraries): a subset of 2
+            elif type(version) is not int or version != 2:
                 hint = ""
                 if version == 1 and isinstance(data.get("interactions"), list):
                     hint = " (this looks like a vcrpy cassette: convert it with `groq-vcr convert --to v2 FILE`)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ import yaml
 
 from groq_vcr.cassette._load import nesting_error
 from groq_vcr.cassette._model import Body, Cassette, Headers, Interaction, Request, Response, canonical_header_name
+from groq_vcr.cassette._storage import load_cassette
 from groq_vcr.errors import CassetteFormatError
 
-__all__ = ["dump_v1", "load_v1", "v1_to_v2", "v2_to_v1"]
+__all__ = ["GO_VCR", "MISSING", "VCRPY", "cassette_kind", "dump_v1", "load_any", "load_v1", "v1_to_v2", "v2_to_v1"]
 
 VCRPY_VERSION = 1
 
@@ -212,3 +214,41 @@ def load_v1(path: str | os.PathLike[str]) -> Cassette:
         return v1_to_v2(data)
     except ValueError as exc:
         raise CassetteFormatError(str(exc), path=p) from None
+
+
+GO_VCR = "go-vcr"
+VCRPY = "vcrpy"
+MISSING = "missing"
+_SNIFF_BYTES = 4096
+_VCRPY_TAIL = re.compile(rb"^version: 1\s*\Z", re.MULTILINE)
+
+
+def cassette_kind(path: str | os.PathLike[str]) -> str:
+    """Which tool's layout a cassette file has, from its first and last bytes: :data:`GO_VCR` (go-vcr format
+    1 or 2), :data:`VCRPY` (vcrpy's YAML, whose sorted keys put ``version: 1`` last, or its JSON) or
+    :data:`MISSING` (no file, or an empty one). Anything else counts as go-vcr, whose loader says what is wrong."""
+    p = Path(path)
+    try:
+        with p.open("rb") as f:
+            head = f.read(_SNIFF_BYTES)
+            if not head.strip():
+                return MISSING
+            f.seek(max(0, p.stat().st_size - 64))
+            tail = f.read()
+    except OSError:
+        return MISSING
+    for line in head.removeprefix(b"\xef\xbb\xbf").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith((b"#", b"---", b"%")):
+            continue
+        if stripped.startswith(b"{"):
+            return VCRPY
+        if stripped.startswith(b"interactions:") and _VCRPY_TAIL.search(tail.rstrip()):
+            return VCRPY
+        return GO_VCR
+    return GO_VCR
+
+
+def load_any(path: str | os.PathLike[str]) -> Cassette:
+    """Load a go-vcr cassette (format 1 or 2) or a vcrpy YAML cassette, whichever ``path`` holds."""
+    return load_v1(path) if cassette_kind(path) == VCRPY else load_cassette(path)

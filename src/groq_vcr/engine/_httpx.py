@@ -22,7 +22,7 @@ from typing import Any
 
 import anyio
 
-from groq_vcr.cassette import Interaction
+from groq_vcr.cassette import Interaction, Probe
 from groq_vcr.engine._capture import request_from_httpx, response_head_from_httpx
 from groq_vcr.engine._options import RetryAfter
 from groq_vcr.engine._player import Played
@@ -219,12 +219,12 @@ def _first_byte_timeout(request: Any, wait: float) -> tuple[float, bool]:
     return wait, False
 
 
-def _answer(module: ModuleType, session: CassetteSession, request: Any, body: bytes) -> tuple[Any, float] | None:
+def _answer(module: ModuleType, session: CassetteSession, request: Any, found: Probe) -> tuple[Any, float] | None:
     """A response that does not go to the server (a fault, or a replay) and how long to hold its head back."""
     faulted = _answer_fault(module, session, request)
     if faulted is not None:
         return faulted, 0.0
-    played = session.lookup(session.probe(request.method, str(request.url), body, request.headers))
+    played = session.lookup(found)
     return None if played is None else _replayed(module, session, played, request)
 
 
@@ -244,7 +244,10 @@ def _sync_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[
         if session is None:
             return original(self, request)
         body = request.read()
-        answer = _answer(module, session, request, body)
+        found = session.probe(request.method, str(request.url), body, request.headers)
+        if found is None:  # the user's filters drop it: straight to the network, unrecorded
+            return original(self, request)
+        answer = _answer(module, session, request, found)
         if answer is not None:
             response, hold = answer
             if hold:
@@ -266,7 +269,10 @@ def _async_handler(module: ModuleType, original: Callable[..., Any]) -> Callable
         if session is None:
             return await original(self, request)
         body = await request.aread()
-        answer = _answer(module, session, request, body)
+        found = session.probe(request.method, str(request.url), body, request.headers)
+        if found is None:  # the user's filters drop it: straight to the network, unrecorded
+            return await original(self, request)
+        answer = _answer(module, session, request, found)
         if answer is not None:
             response, hold = answer
             if hold:

@@ -11,9 +11,10 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from groq_vcr._settings import OnExpired, parse_choice
-from groq_vcr.cassette import Cassette, Interaction
+from groq_vcr.cassette import Cassette, Interaction, Request
 from groq_vcr.engine._stats import SessionStats
 from groq_vcr.faults import FaultPlan
 from groq_vcr.redaction import Redactor
@@ -60,6 +61,17 @@ class SessionOptions:
     retry_after: RetryAfter = RetryAfter.FAST
     rerecord_hint: str = "pytest --record-mode=rewrite"
     """The command a miss or an expired cassette names to fix it."""
+
+    extra_cassettes: tuple[Path, ...] = ()
+    """More cassettes replayed together with this one (pytest-recording's ``@pytest.mark.vcr("shared.yaml")``);
+    they are read, never written. A missing one is skipped, as pytest-recording does."""
+    request_filter: Callable[[Request], Request | None] | None = None
+    """Runs on each live request before it is matched, as it ran on the recorded one before it was saved (the
+    plugin passes vcrpy's ``before_record_request`` with its ``filter_*`` and ``ignore_*`` options here). None
+    lets the request through to the network, never replayed nor recorded (vcrpy's ignored hosts)."""
+    matcher: Callable[[Request, Request], bool] | None = None
+    """``matcher(live, recorded)``: when given, replaces the canonical matching (a user's own vcrpy ``match_on``
+    or matchers); recordings are then tried in order, as vcrpy does. ``live`` is redacted as recordings are."""
 
     before_save: Callable[[Interaction], Interaction | None] | None = None
     """Runs on each new interaction when the cassette is saved, before redaction; None drops the interaction

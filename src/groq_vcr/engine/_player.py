@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from groq_vcr.cassette import Interaction, Masker, Probe, RequestKey, mask_secrets, normalise_url, probe_recorded
@@ -160,6 +160,25 @@ class Player:
                 return None
             self.play_counts[index] += 1
             return Played(index, self.interactions[index])
+
+    def play_where(self, accepts: Callable[[int], bool]) -> Played | None:
+        """vcrpy's order with a custom matcher: the first unplayed interaction ``accepts``; with repeats
+        allowed, else the first it accepts at all. Costs one call per recorded interaction."""
+        with self._lock:
+            self.stats.lookups += 1
+            first: int | None = None
+            for index in range(len(self.interactions)):
+                if not accepts(index):
+                    continue
+                if not self.play_counts[index]:
+                    first = index
+                    break
+                if first is None and self.allow_repeats:
+                    first = index
+            if first is None:
+                return None
+            self.play_counts[first] += 1
+            return Played(first, self.interactions[first])
 
     def was_used_up(self, key: RequestKey) -> bool:
         """Whether interactions with this key exist but have all been played already."""

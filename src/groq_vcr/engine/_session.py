@@ -22,10 +22,12 @@ from groq_vcr.cassette import (
     Probe,
     Request,
     Response,
+    body_text_or_bytes,
     cached_load,
+    canonical_header_name,
     cassette_age,
     file_stamp,
-    load_cassette,
+    load_any,
     probe,
     update_cassette,
 )
@@ -78,10 +80,16 @@ class CassetteSession:
         self.options = options or SessionOptions()
         self._loaded_stamp = file_stamp(self.path)  # taken before reading: a change while reading shows
         self.existed = self.path.is_file() and self.path.stat().st_size > 0
-        self.cassette = cached_load(self.path, load_cassette) if self.existed else Cassette()
+        self.cassette = cached_load(self.path, load_any) if self.existed else Cassette()
+        extras = _load_extras(self.path, self.options.extra_cassettes)
+        self.own_count = len(self.cassette.interactions)
+        """How many of the player's interactions are this cassette's own (the extra cassettes' come after)."""
         self.player = Player(
-            self.cassette.interactions, allow_repeats=self.options.allow_repeats, mask=self.options.redactor.mask
+            [*self.cassette.interactions, *extras],
+            allow_repeats=self.options.allow_repeats,
+            mask=self.options.redactor.mask,
         )
+        self._loaded_any = self.existed or bool(extras)
         self.pending: list[PendingRecording] = []
         self._lock = threading.Lock()
         self.age: CassetteAge | None = None
@@ -118,9 +126,25 @@ class CassetteSession:
             stacklevel=2,
         )
 
-    def probe(self, method: str, url: str, body: bytes, headers: Any) -> Probe:
-        """A live request as this session matches it (secrets masked as the redactor writes them)."""
-        return probe(method, url, body, headers, self.options.redactor.mask)
+    def probe(self, method: str, url: str, body: bytes, headers: Any) -> Probe | None:
+        """A live request as this session matches it (secrets masked as the redactor writes them).
+
+        None when the session's request filter drops the request: it goes to the network, unrecorded.
+        """
+        request_filter, matcher = self.options.request_filter, self.options.matcher
+        if request_filter is None and matcher is None:
+            return probe(method, url, body, headers, self.options.redactor.mask)
+        live = live_request(method, url, body, headers)
+        if request_filter is not None:
+            filtered = request_filter(live)
+            if filtered is None:
+                log.debug("%s %s: dropped by the request filter, sent live and not recorded", method, url)
+                return None
+            live = filtered
+        found = probe(live.method, live.url, live.body_bytes, live.headers, self.options.redactor.mask)
+        if matcher is not None:
+            found.live = self.options.redactor.redact_request(live)
+        return found
 
     @property
     def may_record(self) -> bool:
@@ -129,7 +153,7 @@ class CassetteSession:
         return (
             self.options.verify
             or mode in (RecordMode.NEW_EPISODES, RecordMode.ALL)
-            or (mode is RecordMode.ONCE and not self.existed)
+            or (mode is RecordMode.ONCE and not self._loaded_any)
         )
 
     def lookup(self, request: Probe) -> Played | None:
@@ -140,7 +164,7 @@ class CassetteSession:
         if self.record_mode is RecordMode.ALL:
             log.debug("%s %s: record mode 'all', sending live (%s)", request.method, request.raw_url, self.path)
             return None
-        played = self.player.play(request)
+        played = self._play(request)
         if played is not None:
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
@@ -165,6 +189,13 @@ class CassetteSession:
             record_mode=str(self.record_mode),
         )
         raise NoMatchError(message)
+
+    def _play(self, request: Probe) -> Played | None:
+        matcher, live = self.options.matcher, request.live
+        if matcher is None or live is None:
+            return self.player.play(request)
+        interactions = self.player.interactions
+        return self.player.play_where(lambda index: matcher(live, interactions[index].request))
 
     def _explain_miss(self, request: Probe) -> str:
         """The match log of a miss: every candidate and why it was rejected."""
@@ -239,7 +270,7 @@ class CassetteSession:
             loaded=len(self.player),
             replayed=sum(self.player.play_counts),
             recorded=len(self.pending),
-            unused=self.player.unused(),
+            unused=[index for index in self.player.unused() if index < self.own_count],
             saved=saved,
             record_mode="verify" if self.options.verify else str(self.record_mode),
             expired=self.expired_message,
@@ -263,10 +294,34 @@ class CassetteSession:
             verified = self.verify()
             stats.verified = [result.to_dict() for result in verified]
             compared = {result.index for result in verified}
-            stats.unused = [index for index in range(len(self.player)) if index not in compared]
+            stats.unused = [index for index in range(self.own_count) if index not in compared]
         else:
             may_save = self.options.may_save
             stats = self.stats(self.save() if may_save is None or may_save() else False)
         if self.options.on_close is not None:
             self.options.on_close(stats)
         return stats
+
+
+def _load_extras(own: Path, paths: tuple[Path, ...]) -> list[Interaction]:
+    """The interactions of the extra cassettes, in order; missing or empty files (and ``own``) are skipped."""
+    seen = {own.resolve()}
+    found: list[Interaction] = []
+    for path in paths:
+        resolved = Path(path).resolve()
+        if resolved in seen or not resolved.is_file() or resolved.stat().st_size == 0:
+            continue
+        seen.add(resolved)
+        found.extend(cached_load(resolved, load_any).interactions)
+    return found
+
+
+def live_request(method: str, url: str, body: bytes, headers: Any) -> Request:
+    """A live request as the model holds one (headers in Go's canonical case, repeated names kept)."""
+    items = headers.multi_items() if hasattr(headers, "multi_items") else dict(headers or {}).items()
+    merged: dict[str, list[str]] = {}
+    for name, value in items:
+        merged.setdefault(canonical_header_name(str(name)), []).append(str(value))
+    return Request(
+        content_length=len(body), body=body_text_or_bytes(body), headers=merged, url=url, method=method.upper()
+    )

@@ -12,14 +12,22 @@ from typing import Any
 
 import pytest
 
-from groq_vcr._settings import OnExpired, Settings, load_settings, parse_choice, parse_max_age, redactor_for
+from groq_vcr._settings import (
+    OnExpired,
+    Settings,
+    VcrpyCassettes,
+    load_settings,
+    parse_choice,
+    parse_max_age,
+    redactor_for,
+)
 from groq_vcr.engine import RetryAfter, SessionOptions
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.pytest_plugin._faults import fault_plan_for
 from groq_vcr.pytest_plugin._fixtures import SCHEMA_STRICT_INI
 from groq_vcr.pytest_plugin._outcomes import session_callbacks
 
-__all__ = ["session_options"]
+__all__ = ["session_options", "vcrpy_cassettes"]
 
 MAX_AGE_KEY = "groq_vcr_max_age"
 """``vcr_config`` / marker key: this test's maximum cassette age (``"30d"``, ``"off"``)."""
@@ -31,6 +39,9 @@ KEEP_FAILED_KEY = "groq_vcr_keep_failed"
 """``vcr_config`` / marker key: save what this test recorded even when it fails."""
 BEFORE_WRITE_KEY = "groq_vcr_before_write"
 """``vcr_config`` / marker key: a function given the redacted cassette just before the scan and the write."""
+
+VCRPY_CASSETTES_KEY = "groq_vcr_vcrpy_cassettes"
+"""``vcr_config`` / marker key: ``keep`` or ``convert`` a cassette vcrpy wrote (see ``vcrpy-cassettes``)."""
 
 _SETTINGS = pytest.StashKey[Settings]()
 
@@ -93,6 +104,17 @@ def _expiry(config: pytest.Config, kwargs: dict[str, Any], nodeid: str) -> tuple
         max_age = settings.max_age
     action = config.getoption("--groq-vcr-on-expired") or kwargs.get(ON_EXPIRED_KEY) or settings.on_expired
     return max_age, parse_choice(OnExpired, action, where=f"{nodeid}: {ON_EXPIRED_KEY}")
+
+
+def vcrpy_cassettes(config: pytest.Config, kwargs: dict[str, Any]) -> VcrpyCassettes:
+    """What to do with a cassette vcrpy wrote: the ``vcr_config``/marker key, else ``[tool.groq-vcr]``."""
+    value = kwargs.get(VCRPY_CASSETTES_KEY)
+    if value is None:
+        return _settings(config).vcrpy_cassettes
+    try:
+        return parse_choice(VcrpyCassettes, value, where=VCRPY_CASSETTES_KEY)
+    except GroqVcrError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def session_options(config: pytest.Config, item: pytest.Item | None, kwargs: dict[str, Any]) -> SessionOptions:

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from groq_vcr._settings import VcrpyCassettes
 from groq_vcr.engine import SessionOptions
-from groq_vcr.pytest_plugin._options import session_options
+from groq_vcr.pytest_plugin._options import session_options, vcrpy_cassettes
 from groq_vcr.pytest_plugin._vcr import install
 
 _current_item: pytest.Item | None = None
@@ -32,4 +33,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     def make_options(kwargs: dict[str, Any]) -> SessionOptions:
         return session_options(config, item, kwargs)
 
-    install(vcr, make_options)
+    def vcrpy_choice(kwargs: dict[str, Any]) -> VcrpyCassettes:
+        return vcrpy_cassettes(config, kwargs)
+
+    install(vcr, make_options, vcrpy_choice)

@@ -160,7 +160,8 @@ class RecordingProxy:
         body = await request.body()
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED]
         outgoing = httpx.Request(request.method, url, headers=headers, content=body)
-        played = self.session.lookup(self.session.probe(request.method, url, body, outgoing.headers))
+        found = self.session.probe(request.method, url, body, outgoing.headers)
+        played = None if found is None else self.session.lookup(found)
         if played is not None:
             return replay_response(played.interaction)
         started = time.perf_counter_ns()

@@ -9,6 +9,7 @@
 # The command runs from the repository root, with GROQ_VCR_RUN="" (the scripts under tools/ then use the
 # commands of this environment instead of `uv run`).
 # GROQ_VCR_NEWEST_VENV  where the environment goes (default: a new temporary folder)
+# GROQ_VCR_PINS         requirements that override "newest" (e.g. "vcrpy==8.2.0": CI's oldest-vcrpy run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,8 @@ fi
 
 venv="${GROQ_VCR_NEWEST_VENV:-$(mktemp -d)/venv}"
 uv venv --quiet --allow-existing "${venv}"
-uv pip install --quiet --python "${venv}" --resolution highest --upgrade --editable ".[dev]"
+# shellcheck disable=SC2086  # GROQ_VCR_PINS is a space-separated list of requirements
+uv pip install --quiet --python "${venv}" --resolution highest --upgrade --editable ".[dev]" ${GROQ_VCR_PINS:-}
 echo "newest releases: $(uv pip freeze --quiet --python "${venv}" --exclude-editable | paste -sd ' ' -)"
 
 export VIRTUAL_ENV="${venv}"

@@ -19,8 +19,7 @@ routes the test:
 
 vcrpy internals used, pinned to the versions in :data:`CHECKED_VCRPY` by a test: the ``Cassette`` subclass
 overrides ``_load``/``_save`` (what vcrpy's context manager calls), and reads the save hooks vcrpy composed in
-``Cassette.__init__`` (``_before_save_interaction``, with ``filter_sensitive_data``) and runs them with
-``vcr.cassette._run_hooks``.
+``Cassette.__init__`` (``_before_save_interaction``, with ``filter_sensitive_data``; vcrpy 9 and later).
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.util
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +35,7 @@ from typing import Any
 
 from vcr import VCR
 from vcr.cassette import Cassette as VcrCassette
-from vcr.cassette import CassetteContextDecorator, _run_hooks
+from vcr.cassette import CassetteContextDecorator
 from vcr.matchers import requests_match
 from vcr.request import Request as VcrRequest
 from vcr.serialize import serialize
@@ -78,6 +78,10 @@ def _uninstalled_patchers() -> set[str]:
 
 # httpx and httpx2 are handled by the engine's interception instead of vcrpy's draining stubs.
 _ALWAYS_SKIPPED = frozenset({"httpx", "httpx2", *_uninstalled_patchers()})
+
+# vcrpy 9.4 can skip patchers; before it, the engine's httpx patches (custom patches, applied last) replace
+# vcrpy's on the same transport methods.
+_SKIP_PATCHERS = "skip_patchers" in inspect.signature(VcrCassette.__init__).parameters
 
 # The vcrpy options that make before_record_request do something: given, it must run before matching too.
 _FILTER_OPTIONS = (
@@ -276,8 +280,8 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
             response = before_response(response)
             if response is None:
                 return None
-        if self._before_save_interaction:
-            hooked = _run_hooks(self._before_save_interaction, request, response, self)
+        for hook in getattr(self, "_before_save_interaction", ()):  # vcrpy >= 9 (with filter_sensitive_data)
+            hooked = hook(request, response, self) if _takes_cassette(hook) else hook(request, response)
             if hooked is None:
                 return None
             request, response = hooked
@@ -357,6 +361,15 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
 
     def __contains__(self, request: VcrRequest) -> bool:
         return False
+
+
+def _takes_cassette(hook: Callable[..., Any]) -> bool:
+    """Whether a vcrpy interaction hook takes the cassette as a third argument (as vcrpy decides it)."""
+    try:
+        inspect.signature(hook).bind(None, None, None)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class _GroqCassetteContext(CassetteContextDecorator):  # type: ignore[misc]
@@ -502,7 +515,8 @@ def install(
         source = original_of(full_path) or full_path
         if _stays_vcrpy(serializer, source, vcrpy_cassettes(kwargs)):
             persister = SafePersister(vcr.persister, options.redactor, options.may_save)
-            inner = original_use_cassette(path, **{**known, "persister": persister})
+            vcr.register_persister(persister)  # this VCR is the test's own: pytest-recording makes one per test
+            inner = original_use_cassette(path, **known)
             return _VcrpyContext(inner, persister, options, os.fspath(full_path))
         extras = tuple(Path(p) for p in getattr(vcr.persister, "extra_paths", ()) or ())
         filters = any(_configured(vcr, known, name) for name in _FILTER_OPTIONS)
@@ -515,7 +529,8 @@ def install(
 
         def args() -> dict[str, Any]:
             merged: dict[str, Any] = vcr.get_merged_config(path=path, **known)
-            merged["skip_patchers"] = tuple(sorted({*merged.get("skip_patchers", ()), *_ALWAYS_SKIPPED}))
+            if _SKIP_PATCHERS:
+                merged["skip_patchers"] = tuple(sorted({*merged.get("skip_patchers", ()), *_ALWAYS_SKIPPED}))
             merged[OPTIONS_KEY] = options
             return merged
 

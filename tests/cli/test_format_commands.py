@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from groq_vcr.testing import make_fake_api_key
+
 Invoke = Callable[..., Result]
 Run = Callable[..., subprocess.CompletedProcess[str]]
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
@@ -175,3 +177,58 @@ def test_help_lists_the_commands(invoke_cli: Invoke) -> None:
     assert result.exit_code == 0
     for name in ("check", "convert", "fmt"):
         assert f"  {name} " in result.stdout
+
+
+GO_VCR_1 = """---
+version: 1
+interactions:
+- request:
+    body: ""
+    form: {}
+    headers:
+      Accept:
+      - application/json
+    url: https://api.groq.com/openai/v1/models
+    method: GET
+  response:
+    body: '{"object":"list","data":[]}'
+    headers:
+      Content-Type:
+      - application/json
+    status: 200 OK
+    code: 200
+    duration: ""
+"""
+
+
+def test_convert_a_mixed_folder_in_place(tmp_path: Path, invoke_cli: Invoke) -> None:
+    key = make_fake_api_key()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "vcrpy.yaml").write_text(VCRPY)
+    (tmp_path / "sub" / "secret.yaml").write_text(
+        VCRPY.replace("    headers: {}\n", f"    headers:\n      Authorization:\n      - Bearer {key}\n", 1)
+    )
+    (tmp_path / "sub" / "go1.yaml").write_text(GO_VCR_1)
+    (tmp_path / "ref.yaml").write_bytes(REFERENCE.read_bytes())
+    (tmp_path / "broken.yaml").write_text("interactions: [\nversion: 1\n")
+    before = {p: p.read_bytes() for p in (tmp_path / "ref.yaml", tmp_path / "broken.yaml")}
+
+    result = invoke_cli("convert", "--to", "v2", "--in-place", tmp_path)
+    assert result.exit_code == 1, result.stderr  # one file could not be read
+    assert "3 converted to v2, 1 already v2 (left as they were), 1 failed (of 5 cassettes found)" in result.stdout
+    assert "broken.yaml" in result.stderr
+    for name in ("vcrpy.yaml", "sub/secret.yaml", "sub/go1.yaml"):
+        text = (tmp_path / name).read_text()
+        assert text.startswith("---\nversion: 2\n"), name
+        assert invoke_cli("check", tmp_path / name).exit_code == 0
+    assert key not in (tmp_path / "sub" / "secret.yaml").read_text()
+    assert {p: p.read_bytes() for p in before} == before
+    again = invoke_cli("convert", "--to", "v2", "--in-place", tmp_path / "sub")
+    assert again.exit_code == 0
+    assert "0 converted to v2, 2 already v2" in again.stdout
+
+
+def test_convert_needs_in_place_for_folders(tmp_path: Path, invoke_cli: Invoke) -> None:
+    result = invoke_cli("convert", "--to", "v2", tmp_path)
+    assert result.exit_code == 2
+    assert "--in-place" in result.stderr

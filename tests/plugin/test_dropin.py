@@ -443,3 +443,17 @@ def test_the_vcr_fixture_cassette_shows_its_interactions(
     echo.stop()
     monkeypatch.setenv("REPLAY", "1")
     project.runpytest("--record-mode=none", "--block-network").assert_outcomes(passed=1)
+
+
+def test_one_line_in_pyproject_switches_the_plugin_off(project: pytest.Pytester) -> None:
+    project.makepyfile(test_suite=VCRPY_SUITE)
+    project.makepyprojecttoml(
+        '[tool.pytest.ini_options]\naddopts = "-p no:groq_vcr -p no:hypothesispytest -p no:anyio"\n'
+        'asyncio_default_fixture_loop_scope = "function"\n'
+    )
+    project.path.joinpath("tox.ini").unlink()  # the pyproject's settings are the ones in force
+    result = project.runpytest("--record-mode=once", "-k", "httpx")
+    result.assert_outcomes(passed=1)
+    assert "groq-vcr" not in result.stdout.str()
+    path = project.path / "cassettes" / "test_suite" / "test_httpx_call.yaml"
+    assert groq_vcr.cassette.cassette_kind(path) == "vcrpy"

@@ -108,7 +108,8 @@ def test_ci_entry_point_runs_the_readme_command_then_the_newest_releases() -> No
         line for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines() if line and line[0] not in "#"
     ]
     assert "\nuv run --extra dev pytest -n auto " in (ROOT / "README.md").read_text(encoding="utf-8")
-    assert commands[-2:] == ["uv run --extra dev pytest -n auto", "tools/newest-deps.sh pytest -n auto"]
+    assert commands[-3:-1] == ["uv run --extra dev pytest -n auto", "tools/newest-deps.sh pytest -n auto"]
+    assert commands[-1].startswith('GROQ_VCR_PINS="vcrpy=='), "then the oldest vcrpy release"
     assert "uv.lock" not in " ".join(commands), "uv.lock is never rewritten"
 
 

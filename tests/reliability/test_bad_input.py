@@ -38,7 +38,12 @@ CASSETTE_CASES: list[tuple[str, str | bytes, str | tuple[str, ...], int | None]]
     ("nul byte", "version: 2\x00\n", "a character YAML does not allow", None),
     ("deep flow nesting", "version: 2\ninteractions: " + "[" * DEEP + "]" * DEEP, TOO_DEEP, 2),
     ("deep with anchor", "x: &a 1\nversion: 2\ny: " + "[" * DEEP + "]" * DEEP, TOO_DEEP, 3),
-    ("vcrpy v1", "version: 1\ninteractions: []\n", "convert it with `groq-vcr convert", 1),
+    (
+        "vcrpy v1",
+        "version: 1\ninteractions:\n- {request: {uri: 'http://x/', method: GET}, response: {status: {code: 200}}}\n",
+        "convert it with `groq-vcr convert",
+        1,
+    ),
     ("version as text", "version: '2'\ninteractions: []\n", "`version` must be the integer 2", 1),
     ("bare duration", VALID.replace("duration: 1ms", "duration: 5"), "go-vcr rejects a bare number", 12),
     ("duration overflow", VALID.replace("1ms", "99999999999999999999h"), "is not a Go duration", 12),

@@ -112,7 +112,7 @@ def test_refuses_to_overwrite_a_file_that_is_not_a_cassette(tmp_path: Path) -> N
 def test_refuses_even_when_the_bad_file_appears_after_a_good_save(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     save_cassette(path, _cassette())
-    path.write_text("version: 1\ninteractions: []\n# edited by hand\n")
+    path.write_text("version: 3\ninteractions: []\n# edited by hand\n")
     with pytest.raises(CassetteFormatError, match="refusing to overwrite"):
         save_cassette(path, _cassette("new"))
 

@@ -381,7 +381,12 @@ def test_binary_that_is_utf8_becomes_text() -> None:
         ("", None, None, "must be a YAML mapping"),
         ("interactions: []\n", 1, 1, "`version` is missing"),
         ('version: "2"\ninteractions: []\n', 1, 10, "must be the integer 2, found the text '2'"),
-        ("version: 1\ninteractions: []\n", 1, 10, "groq-vcr convert --to v2"),
+        (
+            "version: 1\ninteractions:\n- {request: {uri: 'http://x/', method: GET}, response: {status: {code: 200}}}\n",
+            1,
+            10,
+            "groq-vcr convert --to v2",
+        ),
         ("version: 2\n", 1, 1, "`interactions` is missing"),
         ("version: 2\ninteractions: {}\n", 2, 15, "`interactions` must be a list"),
         ("version: 2\ninteractions:\n- 5\n", 3, 3, "interaction 0 must be a mapping"),

@@ -19,6 +19,7 @@ from groq_vcr.cassette import load_v1, parse_events, parse_stream, reassemble, s
 from groq_vcr.cli.record import load_request_specs, parse_curl_text
 from groq_vcr.testing import FakeGroqServer, serve_fake_groq
 
+VCRPY_V1 = "version: 1\ninteractions:\n- {request: {uri: 'http://x/', method: GET}, response: {status: {code: 200}}}\n"
 DEEP = 100_000  # far past the depth at which libyaml's recursive composer overflows the C stack
 # Our loaders refuse YAML nested more than 1000 levels; libyaml 0.2.6 (PyYAML 6.0.4 wheels) refuses it first in
 # its parser. Either way the error is ours: it names the file and the line, and says what is wrong.
@@ -40,7 +41,7 @@ CASSETTE_CASES: list[tuple[str, str | bytes, str | tuple[str, ...], int | None]]
     ("deep with anchor", "x: &a 1\nversion: 2\ny: " + "[" * DEEP + "]" * DEEP, TOO_DEEP, 3),
     (
         "vcrpy v1",
-        "version: 1\ninteractions:\n- {request: {uri: 'http://x/', method: GET}, response: {status: {code: 200}}}\n",
+        VCRPY_V1,
         "convert it with `groq-vcr convert",
         1,
     ),

@@ -18,6 +18,8 @@ from groq_vcr.cassette._load import load_cassette_text, validate_cassette_text
 
 REFERENCE = Path(__file__).resolve().parents[2] / "cassettes" / "groq_chat_stream.yaml"
 
+VCRPY_V1 = "version: 1\ninteractions:\n- {request: {uri: 'http://x/', method: GET}, response: {status: {code: 200}}}\n"
+
 
 def _value(text: str | bytes) -> str:
     """How a value is written after ``key:`` at the top level (not last, so no ``...`` end marker)."""
@@ -382,7 +384,7 @@ def test_binary_that_is_utf8_becomes_text() -> None:
         ("interactions: []\n", 1, 1, "`version` is missing"),
         ('version: "2"\ninteractions: []\n', 1, 10, "must be the integer 2, found the text '2'"),
         (
-            "version: 1\ninteractions:\n- {request: {uri: 'http://x/', method: GET}, response: {status: {code: 200}}}\n",
+            VCRPY_V1,
             1,
             10,
             "groq-vcr convert --to v2",

@@ -387,3 +387,31 @@ def test_a_save_into_a_read_only_folder_is_one_line_with_the_fix(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == {
         f"{name}.yaml": data for name, data in read_only_folder.items()
     }
+
+
+# --- deleted cassettes ------------------------------------------------------------------------------------------
+
+
+def test_a_deleted_cassette_is_reported_missing_with_the_fix(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record(inner, monkeypatch, "test_chat", "test_status")
+    path = _cassette(inner, "test_chat")
+    path.unlink()
+    result = _run(inner, monkeypatch, "--record-mode=none", "--block-network", "-k", "test_chat")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*No recorded interaction matches POST http://127.0.0.1:*/openai/v1/chat/completions",
+            f"*  cassette file is missing: {path} (record mode 'none')",
+            "*  record it: pytest --record-mode=once test_inner.py::test_chat",
+        ]
+    )
+    assert "the cassette is empty" not in result.stdout.str()
+    # A cassette that is there but holds nothing is still called empty.
+    _cassette(inner, "test_status").write_text("---\nversion: 2\ninteractions: []\n")
+    result = _run(inner, monkeypatch, "--record-mode=none", "--block-network", "-k", "test_status")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*  closest: (the cassette is empty)", "*  re-record: pytest --record-mode=rewrite test_inner.py::test_status"]
+    )

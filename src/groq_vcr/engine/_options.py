@@ -60,6 +60,8 @@ class SessionOptions:
     retry_after: RetryAfter = RetryAfter.FAST
     rerecord_hint: str = "pytest --record-mode=rewrite"
     """The command a miss or an expired cassette names to fix it."""
+    record_hint: str = "pytest --record-mode=once"
+    """The command a miss names when the cassette file does not exist."""
 
     before_save: Callable[[Interaction], Interaction | None] | None = None
     """Runs on each new interaction when the cassette is saved, before redaction; None drops the interaction

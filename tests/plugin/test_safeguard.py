@@ -90,6 +90,7 @@ INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 # Plugins the inner runs do not use: pytester re-imports (and assertion-rewrites) them on every in-process run.
 UNUSED_PLUGINS = ("-p", "no:hypothesispytest", "-p", "no:anyio")
 OLD_DATE = "Mon, 01 Jan 2024 10:00:00 GMT"
+LAST_RUN = Path(".pytest_cache") / "d" / "groq-vcr" / "last-run.json"
 
 
 @pytest.fixture(scope="module")
@@ -415,3 +416,55 @@ def test_a_deleted_cassette_is_reported_missing_with_the_fix(
     result.stdout.fnmatch_lines(
         ["*  closest: (the cassette is empty)", "*  re-record: pytest --record-mode=rewrite test_inner.py::test_status"]
     )
+
+
+# --- no litter ---------------------------------------------------------------------------------------------------
+
+
+def _git(pytester: pytest.Pytester, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=pytester.path, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_a_replay_run_leaves_git_status_clean(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # pytester makes the project the home folder; a user's home (with groq-vcr's parse cache) is elsewhere.
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    _record(inner, monkeypatch, "test_chat", "test_status")
+    # A real project ignores Python's own bytecode; groq-vcr's files must need no entry at all.
+    (inner.path / ".gitignore").write_text("__pycache__/\n")
+    _git(inner, "init", "-q")
+    _git(inner, "add", "-A")
+    _git(inner, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "cassettes")
+    result = _run(inner, monkeypatch, "--record-mode=none", "--block-network", "-k", "chat or status")
+    result.assert_outcomes(passed=2)
+    assert _git(inner, "status", "--porcelain", "--untracked-files=all") == ""
+    # The end-of-run record went to pytest's cache folder, which ignores itself.
+    record = json.loads((inner.path / LAST_RUN).read_text())
+    assert sorted(Path(c["path"]).name for c in record["cassettes"]) == ["test_chat.yaml", "test_status.yaml"]
+
+
+def test_the_last_run_record_follows_the_cache_or_a_given_path(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _record(inner, monkeypatch, "test_chat")
+    (inner.path / LAST_RUN).unlink()
+    replay = ("--record-mode=none", "--block-network", "-k", "test_chat")
+    # No cache, no path: nothing is written anywhere.
+    _run(inner, monkeypatch, "-p", "no:cacheprovider", *replay).assert_outcomes(passed=1)
+    assert not (inner.path / LAST_RUN).exists()
+    assert not (inner.path / ".groq-vcr").exists()
+    # A path from the ini key, overridden by the option.
+    inner.makeini(INI + "groq_vcr_last_run = records/last.json\n")
+    _run(inner, monkeypatch, "-p", "no:cacheprovider", *replay).assert_outcomes(passed=1)
+    assert json.loads((inner.path / "records" / "last.json").read_text())["version"] == 1
+    _run(inner, monkeypatch, "--groq-vcr-last-run=other.json", *replay).assert_outcomes(passed=1)
+    assert (inner.path / "other.json").is_file()
+    assert not (inner.path / LAST_RUN).exists()
+    # A record that cannot be written costs a line in the summary, never the run.
+    (inner.path / "blocked").write_text("a file where a folder should be")
+    result = _run(inner, monkeypatch, "--groq-vcr-last-run=blocked/last.json", *replay)
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["groq-vcr: last-run record not written: *blocked*"])

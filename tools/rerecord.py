@@ -86,7 +86,6 @@ def rerecord(committed: Path, new: Path, base_url: str | None) -> list[str]:
             else:
                 recorded = []
             save_cassette(target, Cassette(interactions=[*recorded, *kept], extra=dict(cassette.extra)))
-            (target.parent / (target.name + ".lock")).unlink(missing_ok=True)
     for note in notes:
         print(f"rerecord: not re-checked: {note}", file=sys.stderr)
     return notes

@@ -52,6 +52,32 @@ class CassetteFormatError(GroqVcrError):
         return CassetteFormatError(self.problem, path=path, line=self.line, column=self.column)
 
 
+class CassetteSaveError(GroqVcrError, OSError):
+    """A cassette cannot be written (a read-only folder or file system, permission denied, a full disk...).
+
+    The message is one line naming the cassette's folder, the cause and the fix; the file on disk is as it was.
+    It is an ``OSError`` too, with the ``errno``, ``strerror`` and ``filename`` of the failure.
+    """
+
+    def __init__(
+        self, message: str, *, errno: int | None = None, strerror: str | None = None, filename: str | None = None
+    ) -> None:
+        super().__init__(errno, strerror, filename)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return _rebuild_save_error, (self.message, self.errno, self.strerror, self.filename)
+
+
+def _rebuild_save_error(
+    message: str, errno: int | None, strerror: str | None, filename: str | None
+) -> CassetteSaveError:
+    return CassetteSaveError(message, errno=errno, strerror=strerror, filename=filename)
+
+
 class SecretFoundError(GroqVcrError):
     """A cassette about to be written (or scanned) still holds a secret; nothing was written."""
 

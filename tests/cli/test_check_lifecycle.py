@@ -94,10 +94,12 @@ def test_format_problems_still_come_first(tmp_path: Path, invoke_cli: Invoke) ->
 
 
 FINISHED = "2026-01-02T03:04:05+00:00"
+RECORD = Path(".pytest_cache") / "d" / "groq-vcr" / "last-run.json"
+"""Where the pytest plugin writes the record: its folder in pytest's cache (relative to the rootdir)."""
 
 
 def _last_run(path: Path, *uses: tuple[Path, int, list[int]], saved: tuple[Path, ...] = ()) -> Path:
-    """Write the end-of-run record the pytest plugin leaves at ``.groq-vcr/last-run.json`` (version 1): for each
+    """Write the end-of-run record the pytest plugin leaves in pytest's cache (version 1): for each
     cassette the run opened, how many interactions it held and which of them no test played."""
     cassettes = [
         {"path": str(cassette.resolve()), "interactions": held, "opened": 1, "unused": unused, "saved": False}
@@ -118,7 +120,7 @@ def test_unused_lists_unplayed_interactions_and_unopened_cassettes(tmp_path: Pat
     _cassette(tmp_path / "cassettes" / "dead.yaml", NOW)
     # A cassette the run saved holds what it recorded: all used.
     rewritten = _cassette(tmp_path / "cassettes" / "rewritten.yaml", NOW)
-    _last_run(tmp_path / ".groq-vcr" / "last-run.json", (used, 2, []), (partly, 3, [2]), saved=(rewritten,))
+    _last_run(tmp_path / RECORD, (used, 2, []), (partly, 3, [2]), saved=(rewritten,))
     done = invoke_cli("check", "--unused", "cassettes")
     assert done.exit_code == 1, done.stderr
     assert done.stdout.splitlines() == [
@@ -130,8 +132,13 @@ def test_unused_lists_unplayed_interactions_and_unopened_cassettes(tmp_path: Pat
 
 def test_unused_finds_the_record_in_a_parent_folder_or_takes_a_path(tmp_path: Path, invoke_cli: Invoke) -> None:
     cassette = _cassette(tmp_path / "cassettes" / "a.yaml", NOW)
-    _last_run(tmp_path / ".groq-vcr" / "last-run.json", (cassette, 1, []))
+    _last_run(tmp_path / RECORD, (cassette, 1, []))
     assert invoke_cli("check", "--unused", "cassettes").exit_code == 0
+    # Older versions wrote .groq-vcr/last-run.json: still read, but pytest's cache comes first in each folder.
+    _last_run(tmp_path / ".groq-vcr" / "last-run.json", (cassette, 1, [0]))
+    assert invoke_cli("check", "--unused", "cassettes").exit_code == 0
+    (tmp_path / RECORD).unlink()
+    assert invoke_cli("check", "--unused", "cassettes").exit_code == 1
     elsewhere = _last_run(tmp_path / "other.json", (cassette, 1, [0]))
     done = invoke_cli("check", "--unused", "--last-run", elsewhere, "cassettes")
     assert done.exit_code == 1
@@ -140,7 +147,7 @@ def test_unused_finds_the_record_in_a_parent_folder_or_takes_a_path(tmp_path: Pa
 
 def test_unused_notes_a_cassette_that_changed_since_the_run(tmp_path: Path, invoke_cli: Invoke) -> None:
     cassette = _cassette(tmp_path / "a.yaml", NOW, NOW, texts=("x", "y"))
-    _last_run(tmp_path / ".groq-vcr" / "last-run.json", (cassette, 3, [1, 2]))
+    _last_run(tmp_path / RECORD, (cassette, 3, [1, 2]))
     done = invoke_cli("check", "--unused", "a.yaml")
     assert done.exit_code == 1
     lines = done.stdout.splitlines()

@@ -138,4 +138,4 @@ def test_a_write_that_fails_leaves_the_cassette_byte_identical(tmp_path: Path, m
     assert "error: cannot write qa.yaml: No space left on device" in result.stderr
     assert "hint: the existing cassette was left unchanged" in result.stderr
     assert output.read_bytes() == REFERENCE.read_bytes()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["qa.yaml", "qa.yaml.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qa.yaml"]

@@ -59,6 +59,8 @@ INI = (
     "filterwarnings =\n    default::groq_vcr.CassetteExpiredWarning\n"
 )
 OLD_DATE = "Mon, 01 Jan 2024 10:00:00 GMT"
+LAST_RUN = Path(".pytest_cache") / "d" / "groq-vcr" / "last-run.json"
+"""The end-of-run record: in pytest's cache folder."""
 
 
 # Plugins the inner runs do not use: pytester re-imports (and assertion-rewrites) them on every in-process run.
@@ -343,7 +345,7 @@ def test_last_run_record_lists_unused_interactions_and_cassettes(
     )
     _replay_env(monkeypatch)
     _run(inner, "--record-mode=none", "--block-network").assert_outcomes(passed=2)
-    record = json.loads((inner.path / ".groq-vcr" / "last-run.json").read_text())
+    record = json.loads((inner.path / LAST_RUN).read_text())
     assert [(Path(c["path"]).name, c["unused"], c["opened"]) for c in record["cassettes"]] == [
         ("test_one.yaml", [], 1),
         ("test_two_calls.yaml", [1], 1),
@@ -367,7 +369,7 @@ def test_last_run_is_written_by_the_xdist_controller(inner: pytest.Pytester, mon
     _record(inner, "test_one", "two_calls")
     inner.makepyfile(test_inner=INNER.replace('chat("two") and chat("three")', 'chat("three")'))
     _replay_env(monkeypatch)
-    last_run = inner.path / ".groq-vcr" / "last-run.json"
+    last_run = inner.path / LAST_RUN
     last_run.unlink()
     result = inner.runpytest_subprocess(
         *UNUSED_PLUGINS, "--record-mode=none", "--block-network", "-n", "2", "-k", "one or two"

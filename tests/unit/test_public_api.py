@@ -16,6 +16,7 @@ PUBLIC = [
     "CassetteExpiredError",
     "CassetteExpiredWarning",
     "CassetteFormatError",
+    "CassetteSaveError",
     "CassetteSession",
     "Finding",
     "GroqVcrError",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 from pathlib import Path
 
 import pytest
 
-from groq_vcr import Cassette, CassetteFormatError, Interaction, Request, Response, SecretFoundError
+from groq_vcr import Cassette, CassetteFormatError, CassetteSaveError, Interaction, Request, Response, SecretFoundError
 from groq_vcr.cassette._emit import dump_cassette
 from groq_vcr.cassette._storage import (
     file_stamp,
     find_cassette_files,
     load_cassette,
+    lock_path,
     parse_cassette,
     read_text,
     save_cassette,
@@ -95,7 +97,7 @@ def test_check_text_sees_exact_text_and_can_veto(tmp_path: Path) -> None:
         save_cassette(path, _cassette("gsk_fake"), check_text=scanner)
     assert seen == [dump_cassette(_cassette("gsk_fake"))]
     assert load_cassette(path) == _cassette("old")
-    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == ["c.yaml"]
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
 
 
 def test_refuses_to_overwrite_a_file_that_is_not_a_cassette(tmp_path: Path) -> None:
@@ -153,7 +155,7 @@ def test_a_failed_save_leaves_the_previous_file_byte_identical(
     monkeypatch.undo()
     assert path.read_bytes() == REFERENCE.read_bytes()
     assert path.stat().st_mode & 0o777 == 0o640
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "c.yaml.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml"]
 
 
 class Appender:
@@ -247,6 +249,67 @@ def test_concurrent_savers_leave_one_whole_cassette(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert load_cassette(path).interactions[0].response.body in bodies
+
+
+def test_nothing_is_left_beside_a_saved_cassette(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    save_cassette(path, _cassette("one"))
+    update_cassette(path, Appender("two"))
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+    lock = lock_path(path)
+    assert lock.is_file()
+    assert tmp_path not in lock.parents
+    # One lock per cassette, whatever the spelling of its path; another cassette has another lock.
+    assert lock_path(tmp_path / "." / "c.yaml") == lock
+    (tmp_path / "link").symlink_to(tmp_path)
+    assert lock_path(tmp_path / "link" / "c.yaml") == lock
+    assert lock_path(tmp_path / "d.yaml") != lock
+    assert lock.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_name_at_the_file_name_limit_still_saves(tmp_path: Path) -> None:
+    limit = os.pathconf(tmp_path, "PC_NAME_MAX")
+    path = tmp_path / ("x" * (limit - len(".yaml")) + ".yaml")
+    save_cassette(path, _cassette("one"))
+    update_cassette(path, Appender("two"))
+    assert [i.response.body for i in load_cassette(path).interactions] == ["one", "two"]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_file_in_the_way_of_the_folder_is_one_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "cassettes").write_text("not a folder")
+    path = tmp_path / "cassettes" / "test_x" / "c.yaml"
+    with pytest.raises(CassetteSaveError) as info:
+        save_cassette(path, _cassette())
+    message = str(info.value)
+    assert message == (
+        f"cannot save cassette c.yaml: its folder {path.parent} cannot be created: a file is in the way "
+        "(Not a directory); move that file away and record again"
+    )
+    assert isinstance(info.value, OSError)
+    assert info.value.errno == errno.ENOTDIR
+    assert (tmp_path / "cassettes").read_text() == "not a folder"
+
+
+def test_a_refused_write_is_one_clear_error_and_the_file_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_bytes(REFERENCE.read_bytes())
+
+    def full_disk(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(
+        CassetteSaveError,
+        match=r"^cannot save cassette c\.yaml: its folder .* is on a full disk "
+        r"\(No space left on device\); free some space and record again$",
+    ):
+        update_cassette(path, Appender("x"))
+    monkeypatch.undo()
+    assert path.read_bytes() == REFERENCE.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
 
 
 def test_find_cassette_files(tmp_path: Path) -> None:

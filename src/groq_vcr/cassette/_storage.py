@@ -4,16 +4,25 @@ Every save is one read-modify-write (:func:`update_cassette`; :func:`save_casset
 contents): under a lock, read what the file holds now, build the new cassette from it, write a temporary file
 next to the cassette, fsync it and rename it over the old one. So concurrent writers of the same cassette
 (pytest-xdist workers, two ``groq-vcr record`` runs) add to each other's work, and a crash or an error mid-save
-leaves the previous cassette intact. The lock is ``filelock`` on ``<cassette>.lock``. On Unix that lock file
-stays after release (removing it would let two writers hold "the" lock at once); it is empty and harmless, and
-every cassette folder walk skips it. Add ``*.lock`` to ``.gitignore``.
+leaves the previous cassette intact.
+
+Nothing is left beside the cassette: the lock (``filelock``) lives in a per-user folder of the temporary
+directory, named by a hash of the cassette's real path (:func:`lock_path`), so every process of the machine that
+saves the same cassette takes the same lock; and the temporary file has a short, fixed-length hidden name, so a
+cassette whose name is at the file system's limit still saves. A save that the file system refuses (a read-only
+folder, permission denied, a full disk) is a :class:`~groq_vcr.errors.CassetteSaveError`: one line naming the
+folder, the cause and the fix.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
 import secrets
+import stat
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -22,13 +31,14 @@ from filelock import FileLock
 from groq_vcr.cassette._emit import dump_cassette
 from groq_vcr.cassette._load import load_cassette_stream, load_cassette_text
 from groq_vcr.cassette._model import Cassette
-from groq_vcr.errors import CassetteFormatError
+from groq_vcr.errors import CassetteFormatError, CassetteSaveError
 
 __all__ = [
     "CASSETTE_SUFFIXES",
     "file_stamp",
     "find_cassette_files",
     "load_cassette",
+    "lock_path",
     "parse_cassette",
     "read_text",
     "save_cassette",
@@ -109,7 +119,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
     p.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # Short and fixed-length: a name at the file system's limit must still get a temporary sibling.
+    tmp = p.with_name(f".groq-vcr-{secrets.token_hex(8)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -141,26 +152,104 @@ def update_cassette(
 ) -> Cassette:
     """Read-modify-write a cassette under its lock: the one way a cassette file is written.
 
-    With the lock ``<path>.lock`` held, the file is read as it is now (None when it is missing or empty),
-    ``update`` turns that into the cassette to write, and that is written atomically; so concurrent writers each
-    add to what the others wrote, and a failure at any step leaves the file as it was. Returns what was written.
+    With the cassette's lock held (:func:`lock_path`), the file is read as it is now (None when it is missing or
+    empty), ``update`` turns that into the cassette to write, and that is written atomically; so concurrent
+    writers each add to what the others wrote, and a failure at any step leaves the file as it was. Returns what
+    was written.
 
     ``known`` is ``(stamp, cassette)`` of a copy the caller loaded earlier (stamp from :func:`file_stamp`, taken
     before loading): when the file has not changed since, that copy is passed instead of parsing the file again.
     A file that is not a valid cassette is never overwritten: :class:`CassetteFormatError` names it and the
     problem, and nothing is written; with ``replace_invalid`` it is replaced (``update`` gets None).
     ``check_text`` is called with the exact text about to be written (the secret scanner); if it raises, nothing
-    is written and its exception propagates.
+    is written and its exception propagates. When the file system refuses the write (the folder cannot be
+    created or written, the disk is full), :class:`CassetteSaveError` says where, why and what to do.
     """
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(p) + ".lock"):
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path(p))
+        lock.acquire()
+    except OSError as exc:
+        raise save_error(p, exc) from None
+    try:
         cassette = update(_current(p, known, replace_invalid))
         text = dump_cassette(cassette)
         if check_text is not None:
             check_text(text)
-        write_atomic(p, text)
+        try:
+            write_atomic(p, text)
+        except OSError as exc:
+            raise save_error(p, exc) from None
+    finally:
+        lock.release()
     return cassette
+
+
+def lock_path(path: str | os.PathLike[str]) -> Path:
+    """The lock file that serialises saves of the cassette at ``path``: never beside it.
+
+    A per-user folder of the temporary directory holds one (empty) lock per cassette, named by a hash of the
+    cassette's real path, so xdist workers and separate processes on one machine agree on it. When that folder
+    cannot be used (another user owns it, the temporary directory is read-only), the lock falls back to a hidden
+    fixed-length file in the cassette's own folder.
+    """
+    real = os.path.realpath(path)
+    digest = hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
+    folder = _lock_folder()
+    if folder is None:
+        return Path(real).parent / f".groq-vcr-{digest[:16]}.lock"
+    return folder / f"{digest}.lock"
+
+
+def _lock_folder() -> Path | None:
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    folder = Path(tempfile.gettempdir()) / (f"groq-vcr-locks-{uid}" if uid is not None else "groq-vcr-locks")
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    # In a shared temporary directory another user could have planted the folder (or a link to theirs).
+    if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid):
+        return None
+    return folder
+
+
+_NOT_WRITABLE = ("is not writable", "make it writable, or replay without recording (--record-mode=none)")
+_DISK_FULL = "free some space and record again"
+_IN_THE_WAY = ("cannot be created: a file is in the way", "move that file away and record again")
+_CAUSES: dict[int | None, tuple[str, str]] = {
+    errno.EACCES: _NOT_WRITABLE,
+    errno.EPERM: _NOT_WRITABLE,
+    errno.EROFS: (
+        "is on a read-only file system",
+        "record on a writable copy, or replay without recording (--record-mode=none)",
+    ),
+    errno.ENOSPC: ("is on a full disk", _DISK_FULL),
+    getattr(errno, "EDQUOT", None): ("is over its disk quota", _DISK_FULL),
+    errno.ENOTDIR: _IN_THE_WAY,
+    errno.EEXIST: _IN_THE_WAY,
+}
+
+
+def save_error(path: str | os.PathLike[str], exc: OSError, *, action: str = "save") -> CassetteSaveError:
+    """One line for a cassette the file system would not let us write: its folder, the cause, the fix."""
+    p = Path(path)
+    folder = p.parent.absolute()
+    reason = exc.strerror or str(exc)
+    known = _CAUSES.get(exc.errno) if exc.errno is not None else None
+    what, fix = (
+        (known[0] + f" ({reason})", known[1])
+        if known
+        else (f"cannot be written ({reason})", "fix that and record again")
+    )
+    return CassetteSaveError(
+        f"cannot {action} cassette {p.name}: its folder {folder} {what}; {fix}",
+        errno=exc.errno,
+        strerror=exc.strerror,
+        filename=str(exc.filename) if exc.filename is not None else str(p),
+    )
 
 
 def save_cassette(
@@ -172,8 +261,8 @@ def save_cassette(
 ) -> None:
     """Write ``cassette`` to ``path`` in go-vcr's exact layout, atomically, replacing what the file holds.
 
-    The parent folders are created. Concurrent savers of the same path are serialised by a lock file
-    ``<path>.lock`` (left in place; see the module docstring). ``check_text`` is called with the exact text about
+    The parent folders are created. Concurrent savers of the same path are serialised by the cassette's lock
+    (:func:`lock_path`). ``check_text`` is called with the exact text about
     to be written (e.g. the secret scanner); if it raises, nothing is written and its exception propagates. An
     existing file that is not a valid cassette is not overwritten (:class:`CassetteFormatError`) unless
     ``replace_invalid`` is true. This is :func:`update_cassette` with an update that ignores the old contents.
@@ -206,7 +295,7 @@ def _current(
 def find_cassette_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """The cassette files named by ``paths``: files as given, folders searched recursively for ``*.yaml``/``*.yml``.
 
-    Hidden files and folders (our temporary files start with a dot) and lock files are skipped; the result is
+    Hidden files and folders (our temporary files start with a dot) and any other suffix are skipped; the result is
     sorted per argument and free of duplicates. Raises ``FileNotFoundError`` for a path that does not exist.
     """
     found: list[Path] = []

@@ -24,7 +24,7 @@ from groq_vcr.cassette import (
     validate_cassette_text,
 )
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK
-from groq_vcr.engine import DEFAULT_LAST_RUN, LastRun, read_last_run
+from groq_vcr.engine import DEFAULT_LAST_RUN, LEGACY_LAST_RUN, LastRun, read_last_run
 from groq_vcr.errors import CassetteFormatError, GroqVcrError
 
 
@@ -119,11 +119,13 @@ def unused_check(last_run: LastRun, notes: list[Finding]) -> FileCheck:
 
 
 def find_last_run(start: Path | None = None) -> Path:
-    """The nearest ``.groq-vcr/last-run.json`` in ``start`` (default: the working directory) or a parent."""
+    """The nearest last-run record in ``start`` (default: the working directory) or a parent: pytest's cache
+    folder (``.pytest_cache/d/groq-vcr/last-run.json``) first, then ``.groq-vcr/last-run.json`` (older versions)."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / DEFAULT_LAST_RUN).is_file():
-            return folder / DEFAULT_LAST_RUN
+        for candidate in (folder / DEFAULT_LAST_RUN, folder / LEGACY_LAST_RUN):
+            if candidate.is_file():
+                return candidate
     return here / DEFAULT_LAST_RUN
 
 
@@ -153,7 +155,8 @@ def run_checks(paths: Iterable[Path], checks: Sequence[FileCheck] = ()) -> tuple
     "--last-run",
     "last_run_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help=f"The record --unused reads (default: the nearest {DEFAULT_LAST_RUN}, written by the pytest plugin).",
+    help=f"The record --unused reads (default: the nearest {DEFAULT_LAST_RUN}, which the pytest plugin writes "
+    "in pytest's cache folder).",
 )
 def check_command(paths: tuple[Path, ...], max_age_text: str | None, unused: bool, last_run_path: Path | None) -> None:
     """Validate cassettes (files, or folders searched for *.yaml/*.yml) against the go-vcr v2 format.

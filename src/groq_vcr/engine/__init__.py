@@ -11,7 +11,15 @@ from groq_vcr.engine._capture import (
     status_text,
 )
 from groq_vcr.engine._httpx import activate, patch_triples
-from groq_vcr.engine._last_run import DEFAULT_LAST_RUN, LastRun, read_last_run, write_last_run
+from groq_vcr.engine._last_run import (
+    DEFAULT_LAST_RUN,
+    LAST_RUN_CACHE_FOLDER,
+    LAST_RUN_NAME,
+    LEGACY_LAST_RUN,
+    LastRun,
+    read_last_run,
+    write_last_run,
+)
 from groq_vcr.engine._mismatch import describe_miss
 from groq_vcr.engine._options import RecordMode, RetryAfter, SessionOptions
 from groq_vcr.engine._player import Player
@@ -22,6 +30,9 @@ from groq_vcr.engine._use_cassette import use_cassette
 
 __all__ = [
     "DEFAULT_LAST_RUN",
+    "LAST_RUN_CACHE_FOLDER",
+    "LAST_RUN_NAME",
+    "LEGACY_LAST_RUN",
     "CassetteSession",
     "LastRun",
     "PendingRecording",

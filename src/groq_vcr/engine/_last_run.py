@@ -1,8 +1,9 @@
 """The end-of-run record: which cassettes a pytest run opened and which of their interactions it played.
 
-The pytest plugin writes it at the end of every run that used a cassette (``.groq-vcr/last-run.json`` under
-the rootdir; under pytest-xdist the controller writes it from every worker's data). ``groq-vcr check
---unused`` reads it to list dead cassettes and interactions.
+The pytest plugin writes it at the end of every run that used a cassette, into pytest's cache folder
+(``.pytest_cache/d/groq-vcr/last-run.json``; under pytest-xdist the controller writes it from every worker's
+data), or where ``--groq-vcr-last-run`` / ``groq_vcr_last_run`` says. ``groq-vcr check --unused`` reads it to
+list dead cassettes and interactions.
 """
 
 from __future__ import annotations
@@ -20,10 +21,25 @@ from groq_vcr.errors import GroqVcrError
 if TYPE_CHECKING:
     from groq_vcr.engine._stats import SessionStats
 
-__all__ = ["DEFAULT_LAST_RUN", "CassetteUse", "LastRun", "read_last_run", "summarise", "write_last_run"]
+__all__ = [
+    "DEFAULT_LAST_RUN",
+    "LAST_RUN_CACHE_FOLDER",
+    "LAST_RUN_NAME",
+    "LEGACY_LAST_RUN",
+    "CassetteUse",
+    "LastRun",
+    "read_last_run",
+    "summarise",
+    "write_last_run",
+]
 
-DEFAULT_LAST_RUN = Path(".groq-vcr") / "last-run.json"
-"""Where the plugin writes the record, relative to the pytest rootdir."""
+LAST_RUN_CACHE_FOLDER = "groq-vcr"
+"""The plugin's folder in pytest's cache (``config.cache.mkdir``)."""
+LAST_RUN_NAME = "last-run.json"
+DEFAULT_LAST_RUN = Path(".pytest_cache") / "d" / LAST_RUN_CACHE_FOLDER / LAST_RUN_NAME
+"""Where the plugin writes the record by default, relative to the pytest rootdir (pytest's default cache_dir)."""
+LEGACY_LAST_RUN = Path(".groq-vcr") / LAST_RUN_NAME
+"""Where versions before 0.2 wrote it; still read."""
 FORMAT_VERSION = 1
 
 
@@ -110,8 +126,9 @@ def read_last_run(path: str | Path) -> LastRun:
         document = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise GroqVcrError(
-            f"{source} does not exist: run the test suite first (the groq-vcr pytest plugin writes it at the end "
-            "of every run that uses a cassette), or pass --last-run FILE."
+            f"{source} does not exist: run the test suite first (the groq-vcr pytest plugin writes it into pytest's "
+            "cache folder at the end of every run that uses a cassette; with -p no:cacheprovider, give it a path: "
+            "--groq-vcr-last-run FILE), or pass --last-run FILE."
         ) from None
     except (OSError, ValueError) as exc:
         raise GroqVcrError(f"Cannot read the last-run record {source}: {exc}. Run the test suite again.") from None

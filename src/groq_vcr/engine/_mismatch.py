@@ -110,9 +110,18 @@ def describe_miss(
     cassette_path: str,
     rerecord_hint: str,
     record_mode: str,
+    missing: bool = False,
+    record_hint: str = "pytest --record-mode=once",
 ) -> str:
-    """The message of a replay miss: the request, where we looked, the closest interaction and the fix."""
+    """The message of a replay miss: the request, where we looked, the closest interaction and the fix.
+
+    ``missing``: there is no cassette file at all (deleted, or never recorded); the fix is ``record_hint``.
+    """
     lines = [f"No recorded interaction matches {request.method} {request.raw_url}"]
+    if missing:
+        lines.append(f"  cassette file is missing: {cassette_path} (record mode {record_mode!r})")
+        lines.append(f"  record it: {record_hint}")
+        return "\n".join(lines)
     lines.append(f"  cassette: {cassette_path} ({player.played} of {len(player)} played, record mode {record_mode!r})")
     if player.was_used_up(request.key):
         lines.append(

@@ -61,6 +61,8 @@ class SessionOptions:
     retry_after: RetryAfter = RetryAfter.FAST
     rerecord_hint: str = "pytest --record-mode=rewrite"
     """The command a miss or an expired cassette names to fix it."""
+    record_hint: str = "pytest --record-mode=once"
+    """The command a miss names when the cassette file does not exist."""
 
     extra_cassettes: tuple[Path, ...] = ()
     """More cassettes replayed together with this one (pytest-recording's ``@pytest.mark.vcr("shared.yaml")``);

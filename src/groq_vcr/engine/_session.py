@@ -187,6 +187,8 @@ class CassetteSession:
             cassette_path=str(self.path),
             rerecord_hint=self.options.rerecord_hint,
             record_mode=str(self.record_mode),
+            missing=not self.existed and not self.path.exists(),
+            record_hint=self.options.record_hint,
         )
         raise NoMatchError(message)
 

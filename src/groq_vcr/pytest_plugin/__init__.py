@@ -13,6 +13,7 @@ One module per job, each registered here as a plugin of its own:
   that touches vcrpy and pytest-recording internals);
 - ``_faults``: the ``groq_fault`` marker; ``_fixtures``: ``groq_faults`` and ``groq_schema``;
 - ``_outcomes``: what a test's cassettes make of its report (misses, expiry, unused interactions, drift);
+- ``_safeguard``: a test that does not pass never costs its committed cassette (``--record-mode=rewrite``);
 - ``_match_log``: the per-test match log; ``_summary``: the end-of-run summary and the last-run record.
 """
 
@@ -22,6 +23,7 @@ pytest_plugins = [
     "groq_vcr.pytest_plugin._faults",
     "groq_vcr.pytest_plugin._fixtures",
     "groq_vcr.pytest_plugin._outcomes",
+    "groq_vcr.pytest_plugin._safeguard",
     "groq_vcr.pytest_plugin._match_log",
     "groq_vcr.pytest_plugin._summary",
 ]

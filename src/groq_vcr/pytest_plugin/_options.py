@@ -137,6 +137,7 @@ def session_options(config: pytest.Config, item: pytest.Item | None, kwargs: dic
         faults=fault_plan_for(item) if item is not None else None,
         retry_after=retry_after,
         rerecord_hint=f"pytest --record-mode=rewrite {nodeid}".rstrip(),
+        record_hint=f"pytest --record-mode=once {nodeid}".rstrip(),
         before_write=kwargs.get(BEFORE_WRITE_KEY),
         max_age=max_age,
         on_expired=on_expired,

@@ -5,7 +5,9 @@
   no traceback. A miss is a ``BaseException`` on purpose: the SDKs catch ``Exception`` from their transport
   and retry it as a connection error, which would hide the explanation behind ``APIConnectionError`` after
   seconds of back-off.
-- What a failed test recorded is not saved (unless ``--groq-vcr-keep-failed``).
+- What a test recorded is saved only when it ran to the end without failing (unless ``--groq-vcr-keep-failed``):
+  neither a failed test nor one interrupted (Ctrl-C) replaces or adds to its cassette.
+- A cassette that cannot be saved (read-only folder, full disk) is one line at teardown, not a traceback.
 - Unused interactions (``--groq-vcr-fail-unused``) and verify-mode drift fail the test at teardown, when its
   cassettes close.
 - ``assert schema_a == schema_b`` is explained as a schema drift report.
@@ -19,17 +21,18 @@ from typing import Any
 import pytest
 
 from groq_vcr.engine import SessionStats
-from groq_vcr.errors import CassetteExpiredError, NoMatchError
+from groq_vcr.errors import CassetteExpiredError, CassetteSaveError, NoMatchError
 from groq_vcr.pytest_plugin._summary import record_stats
 from groq_vcr.schema import Schema, compare
 
 __all__ = ["session_callbacks"]
 
 _FAILED = pytest.StashKey[bool]()
+_RAN = pytest.StashKey[bool]()
 _UNUSED = pytest.StashKey[list[str]]()
 _DRIFT = pytest.StashKey[list[str]]()
 
-_EXPLAINED = (NoMatchError, CassetteExpiredError)
+_EXPLAINED = (NoMatchError, CassetteExpiredError, CassetteSaveError)
 """Failures whose message is the whole story: reported without a traceback."""
 
 
@@ -55,7 +58,9 @@ def session_callbacks(
     """``(may_save, on_close)`` for a cassette session opened by ``item``."""
 
     def may_save() -> bool:
-        return keep_failed or item is None or not item.stash.get(_FAILED, False)
+        if keep_failed or item is None:
+            return True
+        return item.stash.get(_RAN, False) and not item.stash.get(_FAILED, False)
 
     def on_close(stats: SessionStats) -> None:
         record_stats(config, stats)
@@ -77,8 +82,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(_EXPLAINED):
         report.longrepr = call.excinfo.getrepr(style="value")
-    if report.when == "call" and report.failed:
-        item.stash[_FAILED] = True
+    if report.when == "call":
+        item.stash[_RAN] = True
+        if report.failed:
+            item.stash[_FAILED] = True
     if report.when == "teardown" and report.passed:
         problems: list[str] = []
         unused = item.stash.get(_UNUSED, None)

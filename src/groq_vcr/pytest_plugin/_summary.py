@@ -2,7 +2,10 @@
 
 Each cassette session reports its :class:`~groq_vcr.engine.SessionStats` when it closes
 (:func:`record_stats`). Under pytest-xdist the workers hand theirs to the controller, which prints the summary
-and writes the last-run record for the whole run.
+and writes the last-run record for the whole run: into pytest's cache folder (``config.cache``), so it is never
+litter in the project, or where ``--groq-vcr-last-run`` / the ``groq_vcr_last_run`` ini key says. With the cache
+disabled (``-p no:cacheprovider``) and no path given, it is not written. Writing it is best effort: a read-only
+project only gets a line in the summary.
 """
 
 from __future__ import annotations
@@ -12,11 +15,15 @@ from typing import Any
 
 import pytest
 
-from groq_vcr.engine import DEFAULT_LAST_RUN, SessionStats, write_last_run
+from groq_vcr.engine import DEFAULT_LAST_RUN, LAST_RUN_CACHE_FOLDER, LAST_RUN_NAME, SessionStats, write_last_run
 
-__all__ = ["record_stats"]
+__all__ = ["LAST_RUN_INI", "record_stats"]
+
+LAST_RUN_INI = "groq_vcr_last_run"
+"""ini key: where to write the last-run record (relative to the rootdir; ``off``: nowhere)."""
 
 _STATS = pytest.StashKey[list[SessionStats]]()
+_LAST_RUN_PROBLEM = pytest.StashKey[str]()
 
 
 def record_stats(config: pytest.Config, stats: SessionStats) -> None:
@@ -34,18 +41,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--groq-vcr-last-run",
-        default=str(DEFAULT_LAST_RUN),
+        default=None,
         metavar="FILE",
-        help="Where to write the end-of-run record that 'groq-vcr check --unused' reads, relative to the "
-        f"rootdir (default {DEFAULT_LAST_RUN}; 'off': do not write it).",
+        help="Where to write the end-of-run record that 'groq-vcr check --unused' reads, relative to the rootdir "
+        f"('off': do not write it). Default: pytest's cache folder ({DEFAULT_LAST_RUN}), nothing when the cache "
+        f"is disabled (-p no:cacheprovider). Overrides the {LAST_RUN_INI} ini key.",
+    )
+    parser.addini(
+        LAST_RUN_INI,
+        default="",
+        help="Where to write the end-of-run record 'groq-vcr check --unused' reads, relative to the rootdir "
+        "('off': do not write it; default: pytest's cache folder).",
     )
 
 
 def _last_run_path(config: pytest.Config) -> Path | None:
-    value = str(config.getoption("--groq-vcr-last-run"))
-    if value.lower() in ("", "off", "none"):
-        return None
-    return config.rootpath / value
+    """Where this run's record goes: the option, the ini key, else pytest's cache (None: not written)."""
+    value = config.getoption("--groq-vcr-last-run")
+    if value is None:
+        value = config.getini(LAST_RUN_INI) or None
+    if value is not None:
+        value = str(value).strip()
+        return None if value.lower() in ("", "off", "none") else config.rootpath / value
+    cache = getattr(config, "cache", None)  # absent with -p no:cacheprovider
+    return None if cache is None else cache.mkdir(LAST_RUN_CACHE_FOLDER) / LAST_RUN_NAME
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -55,9 +74,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None:  # an xdist worker: hand the stats to the controller
         workeroutput["groq_vcr_stats"] = [vars(s) for s in stats]
         return
-    target = _last_run_path(config)
-    if stats and target is not None:
-        write_last_run(target, stats)
+    if not stats:
+        return
+    try:
+        target = _last_run_path(config)
+        if target is not None:
+            write_last_run(target, stats)
+    except OSError as exc:  # best effort: a read-only project must not fail the run
+        where = f" {exc.filename}" if exc.filename else ""
+        config.stash[_LAST_RUN_PROBLEM] = f"last-run record not written:{where} {exc.strerror or exc}"
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -71,6 +96,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     mode = config.getoption("--groq-vcr-summary")
     stats = config.stash.get(_STATS, [])
+    problem = config.stash.get(_LAST_RUN_PROBLEM, None)
+    if problem is not None:
+        terminalreporter.write_line(f"groq-vcr: {problem}")
     if mode == "off" or not stats:
         return
     replayed = sum(s.replayed for s in stats)

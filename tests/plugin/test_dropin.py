@@ -457,3 +457,13 @@ def test_one_line_in_pyproject_switches_the_plugin_off(project: pytest.Pytester)
     assert "groq-vcr" not in result.stdout.str()
     path = project.path / "cassettes" / "test_suite" / "test_httpx_call.yaml"
     assert groq_vcr.cassette.cassette_kind(path) == "vcrpy"
+
+
+def test_rewrite_keeps_a_vcrpy_cassette_vcrpy(project: pytest.Pytester) -> None:
+    project.makepyfile(test_suite=VCRPY_SUITE)
+    project.runpytest("-p", "no:groq_vcr", "--record-mode=once", "-k", "httpx").assert_outcomes(passed=1)
+    path = project.path / "cassettes" / "test_suite" / "test_httpx_call.yaml"
+    project.runpytest("--record-mode=rewrite", "-k", "httpx").assert_outcomes(passed=1)
+    assert groq_vcr.cassette.cassette_kind(path) == "vcrpy"  # told by the original pytest-recording removed
+    assert len(yaml.safe_load(path.read_text())["interactions"]) == 1
+    assert not list(path.parent.glob(".*"))  # the kept-aside original is gone once the new one is saved

@@ -7,6 +7,7 @@ cassette come from the test being set up at that moment (:func:`~groq_vcr.pytest
 from __future__ import annotations
 
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from groq_vcr._settings import VcrpyCassettes
 from groq_vcr.engine import SessionOptions
 from groq_vcr.pytest_plugin._options import session_options, vcrpy_cassettes
+from groq_vcr.pytest_plugin._safeguard import rewrite_backup
 from groq_vcr.pytest_plugin._vcr import install
 
 _current_item: pytest.Item | None = None
@@ -36,4 +38,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     def vcrpy_choice(kwargs: dict[str, Any]) -> VcrpyCassettes:
         return vcrpy_cassettes(config, kwargs)
 
-    install(vcr, make_options, vcrpy_choice)
+    def original_of(path: Path) -> Path | None:
+        return rewrite_backup(item) if item is not None else None
+
+    install(vcr, make_options, vcrpy_choice, original_of)

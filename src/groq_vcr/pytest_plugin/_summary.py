@@ -8,15 +8,19 @@ and writes the last-run record for the whole run.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from groq_vcr.engine import DEFAULT_LAST_RUN, SessionStats, write_last_run
+if TYPE_CHECKING:
+    from groq_vcr.engine import SessionStats
 
-__all__ = ["record_stats"]
+__all__ = ["DEFAULT_LAST_RUN", "record_stats"]
 
-_STATS = pytest.StashKey[list[SessionStats]]()
+DEFAULT_LAST_RUN = ".groq-vcr/last-run.json"
+"""``groq_vcr.engine.DEFAULT_LAST_RUN``, spelt out: the option's default is needed in every run, the engine is not."""
+
+_STATS = pytest.StashKey[list["SessionStats"]]()
 
 
 def record_stats(config: pytest.Config, stats: SessionStats) -> None:
@@ -34,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--groq-vcr-last-run",
-        default=str(DEFAULT_LAST_RUN),
+        default=DEFAULT_LAST_RUN,
         metavar="FILE",
         help="Where to write the end-of-run record that 'groq-vcr check --unused' reads, relative to the "
         f"rootdir (default {DEFAULT_LAST_RUN}; 'off': do not write it).",
@@ -57,13 +61,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         return
     target = _last_run_path(config)
     if stats and target is not None:
+        from groq_vcr.engine import write_last_run
+
         write_last_run(target, stats)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    for stats in getattr(node, "workeroutput", {}).get("groq_vcr_stats", []):
-        record_stats(node.config, SessionStats(**stats))
+    handed = getattr(node, "workeroutput", {}).get("groq_vcr_stats", [])
+    if handed:
+        from groq_vcr.engine import SessionStats
+
+        for stats in handed:
+            record_stats(node.config, SessionStats(**stats))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

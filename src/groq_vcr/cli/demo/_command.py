@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from groq_vcr._extras import DEMO_PACKAGES
+from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, needs_extra
 from groq_vcr.cli._table import text_table
 from groq_vcr.cli.demo._loop import DemoReport, run_demo
 from groq_vcr.cli.record._sender import env_api_key
@@ -53,6 +54,7 @@ def demo(out: Path | None, live: bool) -> None:
       groq-vcr demo --out demo-cassettes  # keep them where you can read them
       GROQ_API_KEY=... groq-vcr demo --live
     """
+    needs_extra("groq-vcr demo", DEMO_PACKAGES)
     api_key = env_api_key()
     if live and api_key is None:
         click.echo("error: --live records against the real Groq API, and GROQ_API_KEY is not set.", err=True)

@@ -23,6 +23,8 @@ Everything is measured in the same run on the same machine, and printed as ONE m
 - **pytest**: a generated project of 200 tests, one cassette each, run in a subprocess: a ``MockTransport``
   fixture vs ``@pytest.mark.vcr`` with groq-vcr (and with plain vcrpy for comparison).
 - **streaming**: time from the server writing the first SSE event to the caller reading it, live vs recording.
+- **plugin import**: what loading groq-vcr's pytest plugin adds to ``import pytest`` (``python -X importtime``
+  in fresh processes): pytest loads it in every run of every project that has groq-vcr installed.
 """
 
 from __future__ import annotations
@@ -673,6 +675,42 @@ def first_event_latency(runs: int, folder: Path) -> tuple[float, float, float]:
     return statistics.median(live), statistics.median(recording), (events - 1) * gap
 
 
+# ------------------------------------------------------------------------------------------------ plugin import
+
+# What pytest does with the plugin: import the entry point's module, then every module its pytest_plugins lists.
+_PLUGIN_IMPORT = (
+    "import importlib, pytest, groq_vcr.pytest_plugin as plugin\n"
+    "for name in plugin.pytest_plugins:\n"
+    "    importlib.import_module(name)\n"
+)
+
+
+def plugin_import_times(runs: int) -> tuple[float, float]:
+    """Median (pytest's own import, what the plugin adds after it) in seconds, from ``-X importtime`` runs.
+
+    The plugin's share is every top-level import after pytest's: the plugin modules and all they pull in.
+    """
+    pytest_times, plugin_times = [], []
+    for _ in range(runs):
+        child = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", _PLUGIN_IMPORT], capture_output=True, text=True, check=True
+        )
+        own, added, seen = 0, 0, False
+        for line in child.stderr.splitlines():
+            if not line.startswith("import time:") or "[us]" in line:
+                continue
+            _, cumulative, name = line.split("|")
+            if name.startswith("  "):  # nested: counted in its top-level import's cumulative time
+                continue
+            if name.strip() == "pytest":
+                own, seen = int(cumulative), True
+            elif seen:
+                added += int(cumulative)
+        pytest_times.append(own / 1e6)
+        plugin_times.append(added / 1e6)
+    return statistics.median(pytest_times), statistics.median(plugin_times)
+
+
 # ----------------------------------------------------------------------------------------------- the run
 
 
@@ -690,6 +728,7 @@ class Plan:
     suite_tests: int
     suite_runs: int
     stream_runs: int
+    import_runs: int
     suite_vcrpy: bool = True
 
 
@@ -706,6 +745,7 @@ FULL = Plan(
     suite_tests=200,
     suite_runs=3,
     stream_runs=10,
+    import_runs=11,
 )
 QUICK = Plan(
     sizes=(100, 1_000),
@@ -720,6 +760,7 @@ QUICK = Plan(
     suite_tests=30,
     suite_runs=1,
     stream_runs=5,
+    import_runs=5,
     suite_vcrpy=False,
 )
 
@@ -1008,6 +1049,21 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
 
     lap("pytest suite")
 
+    # ---- plugin import
+    own, added = plugin_import_times(plan.import_runs)
+    table.add(
+        "pytest plugin import: added to `import pytest`",
+        str(plan.import_runs),
+        _ms(added),
+        f"import pytest {_ms(own)}",
+        "",
+        "",
+        f"{added / own:.1%}",
+        "",
+        f"≤ 25 % of pytest {_check(added <= 0.25 * own)}",
+    )
+    lap("plugin import")
+
     # ---- streaming
     live, recording, length = first_event_latency(plan.stream_runs, folder)
     lap("streaming")
@@ -1057,7 +1113,9 @@ def describe(plan: Plan) -> str:
             if plan.suite_vcrpy
             else "vcrpy not run."
         )
-        + f" First SSE event: median of {plan.stream_runs}.",
+        + f" First SSE event: median of {plan.stream_runs}. Plugin import: median of {plan.import_runs} fresh "
+        "`python -X importtime` processes importing pytest, then `groq_vcr.pytest_plugin` and the modules its "
+        "`pytest_plugins` lists (as pytest does); the plugin's figure is everything imported after pytest.",
         width=110,
     )
 

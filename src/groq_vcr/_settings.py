@@ -17,6 +17,9 @@ vcrpy-cassettes = "keep" # keep | convert: what the plugin does with cassettes v
 
 To add a setting: a field on :class:`Settings` and one entry in ``_PARSERS`` (TOML key -> field and parser).
 Every problem is a :class:`~groq_vcr.errors.GroqVcrError` that names the file and the key.
+
+The pytest plugin imports this module in every run: the redaction layer (and the cassette layer under it) is
+imported only when redaction rules are built.
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.redaction import RedactionRules, Redactor
+
+if TYPE_CHECKING:
+    from groq_vcr.redaction import RedactionRules, Redactor
 
 __all__ = [
     "TABLE",
@@ -119,11 +124,17 @@ def parse_max_age(value: str | int | float | timedelta | None, *, where: str = "
     return timedelta(seconds=seconds) if seconds > 0 else None
 
 
+def _no_rules() -> RedactionRules:
+    from groq_vcr.redaction import RedactionRules
+
+    return RedactionRules()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Typed ``[tool.groq-vcr]`` settings; defaults when there is no table."""
 
-    redaction: RedactionRules = field(default_factory=RedactionRules)
+    redaction: RedactionRules = field(default_factory=_no_rules)
     """User redaction rules (``[tool.groq-vcr.redact]``), added to the built-in ones."""
     max_age: timedelta | None = None
     """``max-age``: cassettes recorded longer ago than this are expired (None: no limit)."""
@@ -136,6 +147,8 @@ class Settings:
 
 
 def _parse_redaction(value: Any, where: str) -> RedactionRules:
+    from groq_vcr.redaction import RedactionRules
+
     if not isinstance(value, Mapping):
         raise GroqVcrError(f"{where} must be a table, e.g. [{TABLE}.redact] with patterns = [...].")
     return RedactionRules.from_mapping(value, where=where)
@@ -223,6 +236,8 @@ def project_rules(root: Path) -> RedactionRules:
 
 def redactor_for(root: Path, overrides: Mapping[str, Any] | None = None) -> Redactor:
     """The redactor for a cassette under ``root`` with per-test ``overrides`` (``vcr_config``/marker)."""
+    from groq_vcr.redaction import RedactionRules, Redactor
+
     extra = (overrides or {}).get(OVERRIDES_KEY)
     if isinstance(extra, RedactionRules):
         return Redactor(project_rules(root).merged(extra))
@@ -235,4 +250,6 @@ def redactor_for(root: Path, overrides: Mapping[str, Any] | None = None) -> Reda
 @functools.lru_cache(maxsize=32)
 def _project_redactor(root: Path) -> Redactor:
     # Reading pyproject.toml and compiling the rules once per project, not once per test.
+    from groq_vcr.redaction import Redactor
+
     return Redactor(project_rules(root))

@@ -23,12 +23,17 @@ PHASES = ["start server", "record", "redaction + format check", "replay (network
 
 
 def phase_rows(stdout: str) -> dict[str, str]:
-    """Phase name -> the rest of its table row."""
+    """Phase name -> the rest of its table row, as ``time | result | covered``."""
+    lines = stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split() == ["phase", "time", "result", "covered"])
+    # The rule under the header gives the columns: one run of dashes each.
+    spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[header + 1])]
     rows = {}
-    for line in stdout.splitlines():
-        cells = [cell.strip() for cell in line.strip("│┃ ").split("│")]
-        if cells and cells[0] in PHASES:
-            rows[cells[0]] = " | ".join(cells[1:])
+    for line in lines[header + 2 :]:
+        if not line:
+            break
+        name, *cells = (line[start:end].strip() for start, end in spans)
+        rows[name] = " | ".join(cells)
     return rows
 
 
@@ -39,7 +44,7 @@ def test_demo_records_redacts_replays_and_checks_schemas(invoke_cli: Invoke, tmp
 
     rows = phase_rows(out)
     assert list(rows) == PHASES
-    assert all(re.search(r"\d+\.\d\ds \| ok$", row) for row in rows.values()), rows
+    assert all(re.match(r"\d+\.\d\ds \| ok \| ", row) for row in rows.values()), rows
     assert "local Groq-compatible server on http://127.0.0.1:" in rows["start server"]
     assert "4 calls through the groq SDK, 4 cassettes" in rows["record"]
     for title in ("chat completion", "streamed chat completion (SSE)", "vision request", "audio translation"):
@@ -124,7 +129,7 @@ def test_a_failed_step_is_named_and_exits_1(invoke_cli: Invoke, tmp_path: Path) 
     assert result.exit_code == 1
     rows = phase_rows(result.stdout)
     assert list(rows) == ["start server", "record"]
-    assert rows["record"].endswith("| FAILED")
+    assert re.match(r"\d+\.\d\ds \| FAILED \| ", rows["record"]), rows
     assert "FAILED at step 'record': " in result.stdout
     assert "out/chat.yaml" in result.stdout
     assert result.stderr.strip() == "FAILED: step 'record' failed; see the report above"

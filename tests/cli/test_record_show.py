@@ -61,6 +61,25 @@ def test_records_the_seed_curl_calls_against_the_local_server(
     assert lines[2].startswith(f"recorded #2 POST {CHAT_URL} -> 200 OK in ")
     assert lines[-1] == "wrote 3 interaction(s) to qa.yaml (3 in total)"
     assert "recorded calls" in result.stdout, "multi-call recordings end with a summary table"
+    table = lines[lines.index("recorded calls") + 1 :]
+    assert [cell.strip() for cell in table[0].split("  ") if cell.strip()] == [
+        "#",
+        "status",
+        "duration",
+        "attempts",
+        "waited",
+        "requests left",
+        "tokens left",
+        "request",
+    ]
+    assert [row.split()[0] for row in table[2:5]] == ["0", "1", "2"]
+    assert table[2].endswith("POST /openai/v1/chat/completions")
+    # Progress: one plain line per call on stderr as it goes out (readable in a CI log).
+    assert result.stderr.splitlines() == [
+        f"recording 1/3: POST {CHAT_URL}",
+        f"recording 2/3: POST {AUDIO_URL}",
+        f"recording 3/3: POST {CHAT_URL}",
+    ]
     assert fake_groq.config.count("/chat/completions") == 2
     assert fake_groq.config.count("/audio/translations") == 1
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import click
 
 from groq_vcr import __version__
+from groq_vcr._extras import MissingExtraError, require_extra
 from groq_vcr.errors import GroqVcrError
 
 # command name -> "module:attribute" (relative to groq_vcr.cli); one line per command.
@@ -63,10 +65,27 @@ def cli() -> None:
     """
 
 
+def _missing_extra(exc: MissingExtraError) -> None:
+    click.echo(f"error: {exc.problem}", err=True)
+    click.echo(f"hint: {exc.hint}", err=True)
+
+
+def needs_extra(command: str, packages: Mapping[str, tuple[str, ...]]) -> None:
+    """Exit 2 with an ``error:`` and a ``hint:`` line naming the extra when ``command`` lacks one of ``packages``."""
+    try:
+        require_extra(command, packages)
+    except MissingExtraError as exc:
+        _missing_extra(exc)
+        sys.exit(EXIT_USAGE)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: run the CLI, turning our errors into one clear line and exit code 2."""
     try:
         return cli.main(args=argv, prog_name="groq-vcr", standalone_mode=True)
     except GroqVcrError as exc:  # pragma: no cover - commands handle their own; this is the last guard
         click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except MissingExtraError as exc:  # pragma: no cover - commands check first (needs_extra); the last guard
+        _missing_extra(exc)
         sys.exit(EXIT_USAGE)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from groq_vcr.cli import EXIT_OK
+from groq_vcr._extras import SERVERS_PACKAGES
+from groq_vcr.cli import EXIT_OK, needs_extra
 from groq_vcr.cli._serve import fail, run_foreground
 from groq_vcr.errors import GroqVcrError
 
@@ -53,6 +54,7 @@ def proxy(upstream: str, cassette_path: Path, port: int, host: str, record_mode:
         -H "Authorization: Bearer $GROQ_API_KEY" -H 'Content-Type: application/json' \\
         -d '{"model": "llama-3.1-8b-instant", "messages": [{"role": "user", "content": "hi"}]}'
     """
+    needs_extra("groq-vcr proxy", SERVERS_PACKAGES)
     from groq_vcr._settings import redactor_for
     from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions
     from groq_vcr.servers import RecordingProxy, check_upstream

@@ -7,13 +7,18 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
-from starlette.types import ASGIApp
 
-from groq_vcr.cli import EXIT_OK, EXIT_USAGE
+from groq_vcr._extras import SERVERS_PACKAGES
+from groq_vcr.cli import EXIT_OK, EXIT_USAGE, needs_extra
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.servers import ServerHandle, run_in_thread
+
+if TYPE_CHECKING:  # the server extra may be missing: the commands check before importing it
+    from starlette.types import ASGIApp
+
+    from groq_vcr.servers import ServerHandle
 
 _POLL_SECONDS = 0.2
 
@@ -31,6 +36,8 @@ def run_foreground(app: ASGIApp, host: str, port: int, notes: Sequence[str] = ()
     ``notes`` go to stderr after that line, so stdout stays easy for scripts to read. Returns the stopped
     server's handle. A port that cannot be bound exits with code 2.
     """
+    from groq_vcr.servers import run_in_thread
+
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -89,6 +96,7 @@ def serve(source: Path, port: int, host: str, pace: bool, allow_repeats: bool) -
       # groq SDK:   Groq(base_url="http://127.0.0.1:8750", api_key="unused")
       # openai SDK: OpenAI(base_url="http://127.0.0.1:8750/openai/v1", api_key="unused")
     """
+    needs_extra("groq-vcr serve", SERVERS_PACKAGES)
     from groq_vcr._settings import redactor_for
     from groq_vcr.servers import ReplayOptions, ServedCassettes, create_replay_app
 

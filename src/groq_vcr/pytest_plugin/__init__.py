@@ -15,6 +15,11 @@ One module per job, each registered here as a plugin of its own:
 - ``_outcomes``: what a test's cassettes make of its report (misses, expiry, unused interactions, drift);
 - ``_safeguard``: a test that does not pass never costs its committed cassette (``--record-mode=rewrite``);
 - ``_match_log``: the per-test match log; ``_summary``: the end-of-run summary and the last-run record.
+
+pytest loads these modules in every run of every project that has groq-vcr installed, so they import only
+pytest, the standard library, ``groq_vcr.errors`` and ``groq_vcr._settings`` at load time: the engine, the
+cassette, schema and redaction layers, vcrpy, PyYAML and deepdiff are imported inside the functions that need
+them, on the first test that uses a cassette (tests/plugin/test_light_load.py checks it).
 """
 
 pytest_plugins = [

@@ -7,9 +7,12 @@ after that.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-from groq_vcr.faults import FaultPlan, build_fault
+if TYPE_CHECKING:
+    from groq_vcr.faults import FaultPlan
 
 __all__ = ["MARKER_HELP", "fault_plan_for"]
 
@@ -21,7 +24,7 @@ MARKER_HELP = (
 )
 """The marker's line in ``pytest --markers``."""
 
-_PLAN = pytest.StashKey[FaultPlan]()
+_PLAN = pytest.StashKey["FaultPlan"]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,6 +35,8 @@ def fault_plan_for(item: pytest.Item) -> FaultPlan:
     """The fault plan of ``item`` (built once from its ``groq_fault`` markers, closest marker first)."""
     plan = item.stash.get(_PLAN, None)
     if plan is None:
+        from groq_vcr.faults import FaultPlan, build_fault
+
         faults = []
         for mark in item.iter_markers("groq_fault"):
             if len(mark.args) != 1:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from groq_vcr._settings import redactor_for
-from groq_vcr.faults import FaultPlan
 from groq_vcr.pytest_plugin._faults import fault_plan_for
-from groq_vcr.schema import SchemaChecker
+
+if TYPE_CHECKING:
+    from groq_vcr.faults import FaultPlan
+    from groq_vcr.schema import SchemaChecker
 
 __all__ = ["SCHEMA_STRICT_INI", "groq_faults", "groq_schema"]
 
@@ -32,6 +35,8 @@ def groq_schema(request: pytest.FixtureRequest) -> SchemaChecker:
     Fails with a path-addressed drift report on breaking changes (removed fields, new types, new nullability);
     set ``groq_schema.strict = True`` or pass ``strict=True`` to fail on added fields too.
     """
+    from groq_vcr.schema import SchemaChecker
+
     strict = bool(request.config.getini(SCHEMA_STRICT_INI))
     # Requests are paired as replay matches them: masked by this test's redaction rules.
     marker = request.node.get_closest_marker("vcr")

@@ -2,13 +2,14 @@
 
 Each setting is decided in one place, with pytest-recording's precedence: the command line, then the test's
 ``vcr_config`` / ``@pytest.mark.vcr`` keyword arguments, then ``[tool.groq-vcr]`` in pyproject.toml.
+Like every module of the plugin, it imports the engine only when a test opens a cassette.
 """
 
 from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,11 +22,13 @@ from groq_vcr._settings import (
     parse_max_age,
     redactor_for,
 )
-from groq_vcr.engine import RetryAfter, SessionOptions
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.pytest_plugin._faults import fault_plan_for
 from groq_vcr.pytest_plugin._fixtures import SCHEMA_STRICT_INI
 from groq_vcr.pytest_plugin._outcomes import session_callbacks
+
+if TYPE_CHECKING:
+    from groq_vcr.engine import SessionOptions
 
 __all__ = ["session_options", "vcrpy_cassettes"]
 
@@ -122,6 +125,8 @@ def session_options(config: pytest.Config, item: pytest.Item | None, kwargs: dic
 
     A bad value is a :class:`pytest.UsageError` naming the test and the key.
     """
+    from groq_vcr.engine import RetryAfter, SessionOptions
+
     nodeid = item.nodeid if item is not None else ""
     try:
         max_age, on_expired = _expiry(config, kwargs, nodeid)

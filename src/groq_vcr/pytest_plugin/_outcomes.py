@@ -15,15 +15,17 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from groq_vcr.engine import SessionStats
 from groq_vcr.errors import CassetteExpiredError, CassetteSaveError, NoMatchError
 from groq_vcr.pytest_plugin._summary import record_stats
-from groq_vcr.schema import Schema, compare
+
+if TYPE_CHECKING:
+    from groq_vcr.engine import SessionStats
 
 __all__ = ["session_callbacks"]
 
@@ -102,7 +104,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> list[str] | None:
     """``assert schema_a == schema_b`` explained as a schema drift report."""
-    if op != "==" or not isinstance(left, Schema) or not isinstance(right, Schema):
+    # Called for every failed ``==`` of every test: a Schema exists only once the schema layer is imported.
+    schema = sys.modules.get("groq_vcr.schema")
+    if schema is None or op != "==" or not isinstance(left, schema.Schema) or not isinstance(right, schema.Schema):
         return None
-    report = compare(left, right)
+    report = schema.compare(left, right)
     return ["response schemas differ (left -> right):", *report.to_text().splitlines()]

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from groq_vcr._settings import VcrpyCassettes
-from groq_vcr.engine import SessionOptions
 from groq_vcr.pytest_plugin._options import session_options, vcrpy_cassettes
 from groq_vcr.pytest_plugin._safeguard import rewrite_backup
-from groq_vcr.pytest_plugin._vcr import install
+
+if TYPE_CHECKING:
+    from groq_vcr._settings import VcrpyCassettes
+    from groq_vcr.engine import SessionOptions
 
 _current_item: pytest.Item | None = None
 
@@ -30,6 +31,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     """Make ``vcr.use_cassette`` open groq-vcr cassettes with the options of the test being set up."""
+    from groq_vcr.pytest_plugin._vcr import install  # vcrpy and the engine: only for a test that uses a cassette
+
     item = _current_item
 
     def make_options(kwargs: dict[str, Any]) -> SessionOptions:

@@ -182,12 +182,12 @@ def pytest_fixture_post_finalizer(fixturedef: pytest.FixtureDef[Any], request: p
     """After the ``vcr`` fixture's teardown (its cassette saved or not): keep the new cassette or put back the old."""
     if fixturedef.argname != "vcr":
         return
-    from groq_vcr.cassette import save_error
-
     item = request.node
     guard = item.stash.get(_GUARD, None)
     if guard is None:
         return
+    from groq_vcr.cassette import save_error  # only with a cassette kept aside: plain tests load no layer
+
     del item.stash[_GUARD]
     path, backup = guard.path, guard.backup
     if backup is None or not os.path.lexists(backup):  # nothing was kept, or another run took it back

@@ -11,18 +11,24 @@ project only gets a line in the summary.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from groq_vcr.engine import DEFAULT_LAST_RUN, LAST_RUN_CACHE_FOLDER, LAST_RUN_NAME, SessionStats, write_last_run
+if TYPE_CHECKING:
+    from groq_vcr.engine import SessionStats
 
-__all__ = ["LAST_RUN_INI", "record_stats"]
+__all__ = ["DEFAULT_LAST_RUN", "LAST_RUN_CACHE_FOLDER", "LAST_RUN_INI", "LAST_RUN_NAME", "record_stats"]
+
+# groq_vcr.engine's names, spelt out: the option's help is needed in every run, the engine is not (a test pins them).
+LAST_RUN_CACHE_FOLDER = "groq-vcr"
+LAST_RUN_NAME = "last-run.json"
+DEFAULT_LAST_RUN = f".pytest_cache/d/{LAST_RUN_CACHE_FOLDER}/{LAST_RUN_NAME}"
 
 LAST_RUN_INI = "groq_vcr_last_run"
 """ini key: where to write the last-run record (relative to the rootdir; ``off``: nowhere)."""
 
-_STATS = pytest.StashKey[list[SessionStats]]()
+_STATS = pytest.StashKey[list["SessionStats"]]()
 _LAST_RUN_PROBLEM = pytest.StashKey[str]()
 
 
@@ -79,6 +85,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     try:
         target = _last_run_path(config)
         if target is not None:
+            from groq_vcr.engine import write_last_run
+
             write_last_run(target, stats)
     except OSError as exc:  # best effort: a read-only project must not fail the run
         where = f" {exc.filename}" if exc.filename else ""
@@ -87,6 +95,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
+    from groq_vcr.engine import SessionStats
+
     for stats in getattr(node, "workeroutput", {}).get("groq_vcr_stats", []):
         record_stats(node.config, SessionStats(**stats))
 

@@ -30,7 +30,14 @@ Faults are chosen per request, two ways:
 ``server.handle`` gives what a test needs of the running server (``port``, ``running``, ``stop()``);
 ``serve_fake_groq(port=...)`` picks the port. Serving an ASGI app of your own in a thread is not offered here:
 that is a general-purpose uvicorn runner the tool uses internally, not a stand-in for Groq.
+
+It needs the ``server`` extra (``pip install 'groq-vcr[server]'``: uvicorn, starlette, python-multipart):
+without it, importing this package raises an ImportError naming it.
 """
+
+from groq_vcr._extras import TESTING_PACKAGES, require_extra
+
+require_extra("groq_vcr.testing", TESTING_PACKAGES)
 
 from groq_vcr.testing._app import create_app
 from groq_vcr.testing._audio import wav_file

@@ -7,25 +7,22 @@ import tempfile
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from groq_vcr._extras import DEMO_PACKAGES
+from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, needs_extra
+from groq_vcr.cli._table import text_table
 from groq_vcr.cli.demo._loop import DemoReport, run_demo
 from groq_vcr.cli.record._sender import env_api_key
 
 
-def report_table(report: DemoReport) -> Table:
-    """The phases as a table: phase, what it covered, how long it took, and whether it passed."""
-    table = Table(title="groq-vcr demo" + (" (live Groq API)" if report.live else " (offline)"), title_justify="left")
-    table.add_column("phase")
-    table.add_column("items")
-    table.add_column("time", justify="right")
-    table.add_column("", justify="center")
-    for phase in report.phases:
-        mark = "[green]ok[/green]" if phase.ok else "[red]FAILED[/red]"
-        table.add_row(phase.name, phase.items or phase.detail, f"{phase.seconds:.2f}s", mark)
-    return table
+def report_table(report: DemoReport) -> list[str]:
+    """The phases as a table: phase, how long it took, whether it passed, and what it covered."""
+    title = "groq-vcr demo" + (" (live Groq API)" if report.live else " (offline)")
+    rows = [
+        (phase.name, f"{phase.seconds:.2f}s", "ok" if phase.ok else "FAILED", phase.items or phase.detail)
+        for phase in report.phases
+    ]
+    return text_table(title, ("phase", "time", "result", "covered"), rows, right={1})
 
 
 @click.command("demo")
@@ -57,6 +54,7 @@ def demo(out: Path | None, live: bool) -> None:
       groq-vcr demo --out demo-cassettes  # keep them where you can read them
       GROQ_API_KEY=... groq-vcr demo --live
     """
+    needs_extra("groq-vcr demo", DEMO_PACKAGES)
     api_key = env_api_key()
     if live and api_key is None:
         click.echo("error: --live records against the real Groq API, and GROQ_API_KEY is not set.", err=True)
@@ -70,11 +68,7 @@ def demo(out: Path | None, live: bool) -> None:
     folder = out if out is not None else Path(tempfile.mkdtemp(prefix="groq-vcr-demo-"))
     report = run_demo(folder, live=live, api_key=api_key if live else None)
 
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)  # a pipe or a CI log: do not wrap the table at 80 columns
-    console.print(report_table(report))
-    for line in report.lines:
+    for line in [*report_table(report), "", *report.lines]:
         click.echo(line)
     where = "" if chosen else " (a new temporary folder; pass --out DIR to choose one)"
     click.echo(f"cassettes: {folder}{where}")

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from groq_vcr.cassette import Cassette, Interaction, format_go_duration
 from groq_vcr.cli import EXIT_USAGE
+from groq_vcr.cli._table import text_table
 from groq_vcr.cli.record._curl import parse_curl_text
 from groq_vcr.cli.record._pacing import Pacer, RetryPolicy
 from groq_vcr.cli.record._request_spec import RequestSpec, load_request_specs
@@ -122,79 +118,45 @@ def _describe(redactor: Redactor, index: int, interaction: Interaction) -> str:
     )
 
 
-@contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    console = Console(stderr=True)
-    progress = Progress(
-        TextColumn("[bold]recording[/]"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=console,
-        transient=console.is_terminal,
-    )
-    with progress:
-        yield progress
-
-
-def _summary_table(results: list[CallResult], first: int, redactor: Redactor) -> Table:
-    table = Table(title="recorded calls", title_justify="left")
-    for column in ("#", "request", "status", "duration", "attempts", "waited", "requests left", "tokens left"):
-        table.add_column(
-            column, justify="right" if column in ("#", "attempts", "waited") else "left", no_wrap=column == "request"
-        )
+def _summary_table(results: list[CallResult], first: int, redactor: Redactor) -> list[str]:
+    header = ("#", "status", "duration", "attempts", "waited", "requests left", "tokens left", "request")
+    rows = []
     for index, result in enumerate(results, start=first):
         request, response = result.interaction.request, result.interaction.response
         limits = result.rate_limits
         url = redactor.redact_url(request.url)
         path = url.split("://", 1)[-1].partition("/")[2]
-        table.add_row(
-            str(index),
-            f"{request.method} /{path}",
-            response.status,
-            format_go_duration(response.duration),
-            str(result.attempts),
-            f"{result.waited_s:.1f}s",
-            "-" if limits.remaining_requests is None else str(limits.remaining_requests),
-            "-" if limits.remaining_tokens is None else str(limits.remaining_tokens),
+        rows.append(
+            (
+                str(index),
+                response.status,
+                format_go_duration(response.duration),
+                str(result.attempts),
+                f"{result.waited_s:.1f}s",
+                "-" if limits.remaining_requests is None else str(limits.remaining_requests),
+                "-" if limits.remaining_tokens is None else str(limits.remaining_tokens),
+                f"{request.method} /{path}",
+            )
         )
-    return table
+    return text_table("recorded calls", header, rows, right={0, 3, 4, 5, 6})
 
 
 def _send_all(
-    specs: list[RequestSpec],
-    recorder: SpecRecorder,
-    redactor: Redactor,
-    show_progress: bool,
+    specs: list[RequestSpec], recorder: SpecRecorder, redactor: Redactor
 ) -> tuple[list[CallResult], GroqVcrError | None]:
+    """Send every spec in order, one progress line per call on stderr (and one per wait), until one fails."""
     results: list[CallResult] = []
-    with _progress(len(specs), show_progress) as progress:
-        task = progress.add_task("", total=len(specs)) if progress is not None else None
 
-        def on_wait(seconds: float, reason: str) -> None:
-            message = f"waiting {format_go_duration(round(seconds * 1e9))}: {reason}"
-            if progress is not None and task is not None and progress.console.is_terminal:
-                progress.update(task, description=message)
-            else:  # logs (CI, pipes) get every wait as its own line
-                click.echo(message, err=True)
+    def on_wait(seconds: float, reason: str) -> None:
+        click.echo(f"waiting {format_go_duration(round(seconds * 1e9))}: {reason}", err=True)
 
-        recorder.pacer.on_wait = on_wait
-        for spec in specs:
-            if progress is not None and task is not None:
-                progress.update(task, description=f"{spec.method} {redactor.redact_url(spec.url)}")
-            try:
-                result = recorder.record(spec)
-            except GroqVcrError as exc:
-                return results, exc
-            results.append(result)
-            if progress is not None and task is not None:
-                progress.advance(task)
-        if progress is not None and task is not None:
-            progress.update(task, description="done")
+    recorder.pacer.on_wait = on_wait
+    for number, spec in enumerate(specs, start=1):
+        click.echo(f"recording {number}/{len(specs)}: {spec.method} {redactor.redact_url(spec.url)}", err=True)
+        try:
+            results.append(recorder.record(spec))
+        except GroqVcrError as exc:
+            return results, exc
     return results, None
 
 
@@ -301,8 +263,7 @@ def record(
         with SpecRecorder(pacer=Pacer(policy), api_key=env_api_key(), base_url=base_url, timeout_s=timeout) as rec:
             for spec in specs:  # every request must be sendable before the first one goes out
                 rec.prepare(spec)
-            show_progress = len(specs) > 1 or Console(stderr=True).is_terminal
-            results, failure = _send_all(specs, rec, redactor, show_progress)
+            results, failure = _send_all(specs, rec, redactor)
     except GroqVcrError as exc:
         fail(redactor.redact_text(str(exc)), hint_for(exc))
     first = total = len(known[1].interactions)
@@ -322,10 +283,8 @@ def record(
     if not_saved is not None:
         fail(*not_saved)
     if len(specs) > 1 and results:
-        console = Console()
-        if not console.is_terminal:
-            console = Console(width=160)  # a pipe or a CI log: do not wrap the table at 80 columns
-        console.print(_summary_table(results, first, redactor))
+        for line in _summary_table(results, first, redactor):
+            click.echo(line)
     if failure is not None:
         saved_note = f"; the {len(results)} call(s) before it were saved to {output}" if results else ""
         fail(redactor.redact_text(str(failure)) + saved_note, hint_for(failure))

@@ -260,7 +260,7 @@ def test_allowed(httpbin):
 {marker}
 def test_blocked():
     with pytest.raises(RuntimeError, match="^Network is disabled for host "):
-        requests.get("http://example.com")
+        requests.get("http://127.0.2.1")
     assert socket.socket.connect.__name__ == "network_guard"
     assert socket.socket.connect_ex.__name__ == "network_guard"
     """.format(
@@ -375,9 +375,9 @@ def test_pycurl_with_allowed_hosts_allowed(httpbin):
 def test_pycurl_with_allowed_hosts_blocked(httpbin):
     buffer = BytesIO()
     c = pycurl.Curl()
-    c.setopt(c.URL, "http://example.com")  # type: ignore[attr-defined]
+    c.setopt(c.URL, "http://127.0.2.1")  # type: ignore[attr-defined]
     c.setopt(c.WRITEDATA, buffer)  # type: ignore[attr-defined]
-    with pytest.raises(RuntimeError, match=r"^Network is disabled for host 'example.com'$"):
+    with pytest.raises(RuntimeError, match=r"^Network is disabled for host '127.0.2.1'$"):
         c.perform()
     c.close()
 

@@ -91,10 +91,6 @@ EXCEPTIONS: dict[str, str] = {
         f"{VCRPY_EXCEPTION}: pytest.raises(vcr.errors.CannotOverwriteExistingCassetteException) around a request "
         "to http://localhost/get with no cassette"
     ),
-    "tests/test_replaying.py::test_combine_cassettes_module_level": (
-        f"{VCRPY_EXCEPTION}: its inner test_single_cassette wraps the request to /ip, which only the other test's "
-        "cassette has, in pytest.raises(vcr.errors.CannotOverwriteExistingCassetteException)"
-    ),
     "tests/test_blocking_network.py::test_with_vcr_mark": (
         f"{VCRPY_EXCEPTION}: pytest.raises(vcr.errors.CannotOverwriteExistingCassetteException) around a request "
         "to pytest-httpbin with no cassette"
@@ -114,9 +110,6 @@ EVIDENCE: dict[str, str] = {
     "tests/test_recording.py::test_custom_cassette_name_rewrite": "TypeError: string indices must be integers",
     "tests/test_replaying.py::test_no_cassete_vcr_used": (
         "groq_vcr.errors.NoMatchError: No recorded interaction matches GET http://localhost/get"
-    ),
-    "tests/test_replaying.py::test_combine_cassettes_module_level": (
-        "No recorded interaction matches GET http://httpbin.org/ip"
     ),
     "tests/test_blocking_network.py::test_with_vcr_mark": (
         "groq_vcr.errors.NoMatchError: No recorded interaction matches GET http://127.0.0.1:"

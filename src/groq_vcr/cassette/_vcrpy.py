@@ -221,6 +221,8 @@ VCRPY = "vcrpy"
 MISSING = "missing"
 _SNIFF_BYTES = 4096
 _VCRPY_TAIL = re.compile(rb"^version: 1\s*\Z", re.MULTILINE)
+# vcrpy names a request's URL `uri`, go-vcr `url`: a request key at the indentation of either layout.
+_VCRPY_URI = re.compile(rb"^(?:- |  )? {0,4}(?:request:\s*\{.*\buri:|uri:)", re.MULTILINE)
 
 
 def cassette_kind(path: str | os.PathLike[str]) -> str:
@@ -245,6 +247,8 @@ def cassette_kind(path: str | os.PathLike[str]) -> str:
             return VCRPY
         if stripped.startswith(b"interactions:") and _VCRPY_TAIL.search(tail.rstrip()):
             return VCRPY
+        if re.match(rb"version:\s*1\s*(#.*)?$", stripped):  # go-vcr's format 1, or vcrpy's keys in another order
+            return VCRPY if _VCRPY_URI.search(p.read_bytes()) else GO_VCR
         return GO_VCR
     return GO_VCR
 

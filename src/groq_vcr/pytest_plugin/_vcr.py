@@ -42,6 +42,7 @@ from vcr.serialize import serialize
 
 from groq_vcr._settings import VcrpyCassettes
 from groq_vcr.cassette import (
+    MISSING,
     VCRPY,
     Interaction,
     Probe,
@@ -484,11 +485,15 @@ class _VcrpyContext:
 # --- routing -------------------------------------------------------------------------------------------------
 
 
-def _stays_vcrpy(serializer: str, source: Path, choice: VcrpyCassettes) -> bool:
-    """Whether vcrpy itself plays and records this cassette (see the module docstring)."""
+def _stays_vcrpy(serializer: str, source: Path, extras: tuple[Path, ...], choice: VcrpyCassettes) -> bool:
+    """Whether vcrpy itself plays and records this cassette (see the module docstring): a vcrpy file, or a new
+    cassette played together with vcrpy's (extra cassettes a vcrpy suite shares keep vcrpy's matching)."""
     if serializer != "yaml":
         return True  # vcrpy's JSON (or a registered serializer): a go-vcr file can only be YAML
-    return choice is VcrpyCassettes.KEEP and cassette_kind(source) == VCRPY
+    if choice is not VcrpyCassettes.KEEP:
+        return False
+    kind = cassette_kind(source)
+    return kind == VCRPY or (kind == MISSING and any(cassette_kind(extra) == VCRPY for extra in extras))
 
 
 def install(
@@ -513,12 +518,12 @@ def install(
         full_path = Path(config["path_transformer"](path))
         serializer = known.get("serializer", vcr.serializer)
         source = original_of(full_path) or full_path
-        if _stays_vcrpy(serializer, source, vcrpy_cassettes(kwargs)):
+        extras = tuple(Path(p) for p in getattr(vcr.persister, "extra_paths", ()) or ())
+        if _stays_vcrpy(serializer, source, extras, vcrpy_cassettes(kwargs)):
             persister = SafePersister(vcr.persister, options.redactor, options.may_save)
             vcr.register_persister(persister)  # this VCR is the test's own: pytest-recording makes one per test
             inner = original_use_cassette(path, **known)
             return _VcrpyContext(inner, persister, options, os.fspath(full_path))
-        extras = tuple(Path(p) for p in getattr(vcr.persister, "extra_paths", ()) or ())
         filters = any(_configured(vcr, known, name) for name in _FILTER_OPTIONS)
         options = dataclasses.replace(
             options,

@@ -467,3 +467,34 @@ def test_rewrite_keeps_a_vcrpy_cassette_vcrpy(project: pytest.Pytester) -> None:
     assert groq_vcr.cassette.cassette_kind(path) == "vcrpy"  # told by the original pytest-recording removed
     assert len(yaml.safe_load(path.read_text())["interactions"]) == 1
     assert not list(path.parent.glob(".*"))  # the kept-aside original is gone once the new one is saved
+
+
+FAULTED = (
+    CLIENT
+    + r"""
+
+@pytest.mark.vcr
+@pytest.mark.groq_fault("server_error", times=1)
+def test_httpx_call():
+    first = httpx.post(BASE + "/chat", json={"nonce": "fixed", "text": "hi"}, headers=AUTH)
+    assert first.status_code == 500  # the fault, before the recording is used
+    assert post("/chat", text="hi")["path"] == "/chat"
+"""
+)
+
+
+def test_faults_and_verify_mode_play_a_vcrpy_cassette_through_the_engine(
+    project: pytest.Pytester, echo: EchoServer
+) -> None:
+    project.makepyfile(test_suite=VCRPY_SUITE)
+    project.runpytest("-p", "no:groq_vcr", "--record-mode=once", "-k", "httpx").assert_outcomes(passed=1)
+    path = project.path / "cassettes" / "test_suite" / "test_httpx_call.yaml"
+    before = path.read_bytes()
+    verified = project.runpytest("--groq-vcr-verify", "-k", "httpx")
+    verified.assert_outcomes(passed=1)
+    verified.stdout.fnmatch_lines(["verify: 1 live responses compared with their recording, 0 drifted"])
+    assert path.read_bytes() == before
+    echo.stop()
+    project.makepyfile(test_suite=FAULTED)
+    project.runpytest("--record-mode=none", "--block-network").assert_outcomes(passed=1)
+    assert path.read_bytes() == before

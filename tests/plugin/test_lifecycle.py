@@ -9,7 +9,6 @@ from __future__ import annotations
 import email.utils
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from click.testing import CliRunner
 import groq_vcr
 from groq_vcr.cassette import recorded_at
 from groq_vcr.cli import cli
-from groq_vcr.testing import FakeGroqServer, ResponseChange, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, ResponseChange, make_fake_api_key
 
 INNER = r"""
 import os
@@ -65,12 +64,6 @@ LAST_RUN = Path(".pytest_cache") / "d" / "groq-vcr" / "last-run.json"
 
 # Plugins the inner runs do not use: pytester re-imports (and assertion-rewrites) them on every in-process run.
 UNUSED_PLUGINS = ("-p", "no:hypothesispytest", "-p", "no:anyio")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeGroqServer]:
-    with serve_fake_groq() as running:
-        yield running
 
 
 @pytest.fixture

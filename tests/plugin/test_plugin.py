@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import groq_vcr
-from groq_vcr.testing import FakeGroqServer, make_fake_api_key, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer, make_fake_api_key
 
 INNER = r"""
 import os
@@ -46,12 +45,6 @@ def test_fails_after_recording():
 
 # Inner runs skip plugins they do not use: each in-process run would re-import them (~2 s).
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:hypothesispytest -p no:anyio\n"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeGroqServer]:
-    with serve_fake_groq() as running:
-        yield running
 
 
 @pytest.fixture

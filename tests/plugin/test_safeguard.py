@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import groq_vcr
-from groq_vcr.testing import FakeGroqServer, serve_fake_groq
+from groq_vcr.testing import FakeGroqServer
 
 INNER = r"""
 import os
@@ -91,12 +91,6 @@ INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 UNUSED_PLUGINS = ("-p", "no:hypothesispytest", "-p", "no:anyio")
 OLD_DATE = "Mon, 01 Jan 2024 10:00:00 GMT"
 LAST_RUN = Path(".pytest_cache") / "d" / "groq-vcr" / "last-run.json"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeGroqServer]:
-    with serve_fake_groq() as running:
-        yield running
 
 
 @pytest.fixture

@@ -44,4 +44,14 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     def original_of(path: Path) -> Path | None:
         return rewrite_backup(item) if item is not None else None
 
-    install(vcr, make_options, vcrpy_choice, original_of)
+    def needs_engine() -> bool:
+        """Faults and verify mode are groq-vcr's: such a test plays even a vcrpy cassette through the engine."""
+        if item is None:
+            return False
+        return (
+            bool(config.getoption("--groq-vcr-verify"))
+            or item.get_closest_marker("groq_fault") is not None
+            or "groq_faults" in getattr(item, "fixturenames", ())
+        )
+
+    install(vcr, make_options, vcrpy_choice, original_of, needs_engine)

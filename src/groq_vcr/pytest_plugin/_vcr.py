@@ -501,12 +501,14 @@ def install(
     make_options: Callable[[dict[str, Any]], SessionOptions],
     vcrpy_cassettes: Callable[[dict[str, Any]], VcrpyCassettes],
     original_of: Callable[[Path], Path | None] = lambda path: None,
+    needs_engine: Callable[[], bool] = lambda: False,
 ) -> None:
     """Make ``vcr.use_cassette`` route each cassette (see the module docstring).
 
     ``make_options`` turns the ``use_cassette`` keyword arguments into session options; ``vcrpy_cassettes``
     says what to do with a vcrpy cassette; ``original_of(path)`` names the file's preserved original when
-    ``rewrite`` removed it, so its format still decides.
+    ``rewrite`` removed it, so its format still decides; ``needs_engine()`` is true for a test that uses what
+    only groq-vcr's engine does (faults, verify mode), which then plays even a vcrpy cassette (read as it is).
     """
     original_use_cassette = vcr.use_cassette
 
@@ -519,7 +521,7 @@ def install(
         serializer = known.get("serializer", vcr.serializer)
         source = original_of(full_path) or full_path
         extras = tuple(Path(p) for p in getattr(vcr.persister, "extra_paths", ()) or ())
-        if _stays_vcrpy(serializer, source, extras, vcrpy_cassettes(kwargs)):
+        if not needs_engine() and _stays_vcrpy(serializer, source, extras, vcrpy_cassettes(kwargs)):
             persister = SafePersister(vcr.persister, options.redactor, options.may_save)
             vcr.register_persister(persister)  # this VCR is the test's own: pytest-recording makes one per test
             inner = original_use_cassette(path, **known)

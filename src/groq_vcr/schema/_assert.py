@@ -66,9 +66,9 @@ class SchemaChecker:
 
     def _load(self) -> Cassette | None:
         if self._cassette is None and self.cassette_path.exists():
-            from groq_vcr.cassette import load_cassette
+            from groq_vcr.cassette import load_any
 
-            self._cassette = load_cassette(self.cassette_path)
+            self._cassette = load_any(self.cassette_path)
         return self._cassette
 
     def _pick(self, cassette: Cassette, response: Any, interaction: int | Interaction | None) -> Interaction:

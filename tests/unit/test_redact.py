@@ -23,6 +23,7 @@ from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER
 from groq_vcr.cassette._model import Body, Cassette, Interaction, Request, Response
 from groq_vcr.redaction import RedactionRules, Redactor
 from groq_vcr.redaction._rules import PLACEHOLDER, is_placeholder, mask_secret
+from groq_vcr.testing import make_fake_api_key
 
 SEEDS = Path(__file__).parent.parent / "data" / "seeds"
 KEY_SHAPE = re.compile(r"gsk_[A-Za-z0-9]{52}")  # TruffleHog's / GitHub's Groq key shape
@@ -697,3 +698,36 @@ def test_mask_gives_a_live_request_the_form_it_was_saved_in() -> None:
         assert masked_url == redactor.redact_url(url)
         assert masked_body == b'{"user": "REDACTED", "model": "m"}'
     assert redactor.mask(url, b"", "") == (redactor.redact_url(url), b"")
+
+
+def test_the_write_check_sees_decoded_values_whatever_escapes_the_text_uses(tmp_path: Path) -> None:
+    key = make_fake_api_key()
+    request = Request(url="https://x/", method="POST", body="\ufeff" + key)
+    cassette = Cassette(interactions=[Interaction(request, Response(body="ok"), 0)])
+    text = groq_vcr.dump_cassette(cassette)
+    assert key not in text  # a leading U+FEFF makes the writer escape every character of the scalar
+    target = tmp_path / "c.yaml"
+    with pytest.raises(SecretFoundError) as info:
+        Redactor().assert_clean_cassette(cassette, text, target)
+    message = str(info.value)
+    assert message.startswith(f"Refusing to write {target}: it still holds 1 secret")
+    assert "line 4, interaction 0, request.body: rule groq-api-key" in message
+    assert key not in message
+
+
+def test_the_write_check_passes_a_redacted_cassette_without_parsing_it(tmp_path: Path) -> None:
+    key = make_fake_api_key()
+    cassette = Cassette(
+        interactions=[
+            Interaction(
+                Request(url="https://x/?api_key=" + key, method="GET", headers={"Authorization": ["Bearer " + key]}),
+                Response(body='{"echo": "' + key + '"}', headers={"Content-Type": ["application/json"]}),
+                0,
+            )
+        ]
+    )
+    redactor = Redactor()
+    redacted = redactor.redact_cassette(cassette)
+    redactor.assert_clean_cassette(redacted, "not YAML at all: [", tmp_path / "c.yaml")  # no text is parsed
+    with pytest.raises(SecretFoundError):
+        redactor.assert_clean_cassette(cassette, groq_vcr.dump_cassette(cassette), tmp_path / "c.yaml")

@@ -84,18 +84,18 @@ def test_loads_attaches_path() -> None:
     assert str(info.value) == "x.yaml:1:10: `version` must be the integer 2, found the integer 3"
 
 
-def test_check_text_sees_exact_text_and_can_veto(tmp_path: Path) -> None:
+def test_check_sees_the_cassette_and_its_exact_text_and_can_veto(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     save_cassette(path, _cassette("old"))
-    seen: list[str] = []
+    seen: list[tuple[Cassette, str]] = []
 
-    def scanner(text: str) -> None:
-        seen.append(text)
+    def scanner(cassette: Cassette, text: str) -> None:
+        seen.append((cassette, text))
         raise SecretFoundError("secret in body")
 
     with pytest.raises(SecretFoundError):
-        save_cassette(path, _cassette("gsk_fake"), check_text=scanner)
-    assert seen == [dump_cassette(_cassette("gsk_fake"))]
+        save_cassette(path, _cassette("gsk_fake"), check=scanner)
+    assert seen == [(_cassette("gsk_fake"), dump_cassette(_cassette("gsk_fake")))]
     assert load_cassette(path) == _cassette("old")
     assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
 
@@ -119,7 +119,7 @@ def test_refuses_even_when_the_bad_file_appears_after_a_good_save(tmp_path: Path
         save_cassette(path, _cassette("new"))
 
 
-def _refuse(text: str) -> None:
+def _refuse(cassette: Cassette, text: str) -> None:
     raise SecretFoundError("secret in body")
 
 
@@ -135,7 +135,7 @@ def _broken_os_call(*args: object) -> None:
     ("failure", "error"),
     [
         ("update", ValueError),
-        ("check_text", SecretFoundError),
+        ("check", SecretFoundError),
         ("fsync", OSError),
         ("replace", OSError),
     ],
@@ -147,11 +147,11 @@ def test_a_failed_save_leaves_the_previous_file_byte_identical(
     path.write_bytes(REFERENCE.read_bytes())
     path.chmod(0o640)
     update = _broken_update if failure == "update" else (lambda current: _cassette("new"))
-    check_text = _refuse if failure == "check_text" else None
+    check = _refuse if failure == "check" else None
     if failure in ("fsync", "replace"):
         monkeypatch.setattr(os, failure, _broken_os_call)
     with pytest.raises(error):
-        update_cassette(path, update, check_text=check_text)
+        update_cassette(path, update, check=check)
     monkeypatch.undo()
     assert path.read_bytes() == REFERENCE.read_bytes()
     assert path.stat().st_mode & 0o777 == 0o640

@@ -147,7 +147,7 @@ def update_cassette(
     update: Callable[[Cassette | None], Cassette],
     *,
     known: tuple[tuple[int, int] | None, Cassette] | None = None,
-    check_text: Callable[[str], None] | None = None,
+    check: Callable[[Cassette, str], None] | None = None,
     replace_invalid: bool = False,
 ) -> Cassette:
     """Read-modify-write a cassette under its lock: the one way a cassette file is written.
@@ -161,9 +161,10 @@ def update_cassette(
     before loading): when the file has not changed since, that copy is passed instead of parsing the file again.
     A file that is not a valid cassette is never overwritten: :class:`CassetteFormatError` names it and the
     problem, and nothing is written; with ``replace_invalid`` it is replaced (``update`` gets None).
-    ``check_text`` is called with the exact text about to be written (the secret scanner); if it raises, nothing
-    is written and its exception propagates. When the file system refuses the write (the folder cannot be
-    created or written, the disk is full), :class:`CassetteSaveError` says where, why and what to do.
+    ``check(cassette, text)`` is called with what is about to be written and its exact text (the secret
+    scanner); if it raises, nothing is written and its exception propagates. When the file system refuses the
+    write (the folder cannot be created or written, the disk is full), :class:`CassetteSaveError` says where,
+    why and what to do.
     """
     p = Path(path)
     try:
@@ -175,8 +176,8 @@ def update_cassette(
     try:
         cassette = update(_current(p, known, replace_invalid))
         text = dump_cassette(cassette)
-        if check_text is not None:
-            check_text(text)
+        if check is not None:
+            check(cassette, text)
         try:
             write_atomic(p, text)
         except OSError as exc:
@@ -256,18 +257,18 @@ def save_cassette(
     path: str | os.PathLike[str],
     cassette: Cassette,
     *,
-    check_text: Callable[[str], None] | None = None,
+    check: Callable[[Cassette, str], None] | None = None,
     replace_invalid: bool = False,
 ) -> None:
     """Write ``cassette`` to ``path`` in go-vcr's exact layout, atomically, replacing what the file holds.
 
     The parent folders are created. Concurrent savers of the same path are serialised by the cassette's lock
-    (:func:`lock_path`). ``check_text`` is called with the exact text about
+    (:func:`lock_path`). ``check(cassette, text)`` is called with what is about
     to be written (e.g. the secret scanner); if it raises, nothing is written and its exception propagates. An
     existing file that is not a valid cassette is not overwritten (:class:`CassetteFormatError`) unless
     ``replace_invalid`` is true. This is :func:`update_cassette` with an update that ignores the old contents.
     """
-    update_cassette(path, lambda _current: cassette, check_text=check_text, replace_invalid=replace_invalid)
+    update_cassette(path, lambda _current: cassette, check=check, replace_invalid=replace_invalid)
 
 
 def _current(

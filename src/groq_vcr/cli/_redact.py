@@ -54,7 +54,10 @@ def redact_file(redactor: Redactor, path: Path, *, check: bool) -> Outcome:
                 return redacted if current is cassette else redactor.redact_cassette(current or Cassette())
 
             update_cassette(
-                path, redact_current, known=(stamp, cassette), check_text=lambda text: redactor.assert_clean(text, path)
+                path,
+                redact_current,
+                known=(stamp, cassette),
+                check=lambda written, text: redactor.assert_clean_cassette(written, text, path),
             )
         elif not changed and findings:
             raise GroqVcrError(_not_removable(path, findings))

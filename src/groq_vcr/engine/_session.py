@@ -262,7 +262,12 @@ class CassetteSession:
             return cassette
 
         known = (self._loaded_stamp, self.cassette) if self.existed else None
-        update_cassette(self.path, merge, known=known, check_text=self.options.redactor.assert_clean)
+        update_cassette(
+            self.path,
+            merge,
+            known=known,
+            check=lambda written, text: self.options.redactor.assert_clean_cassette(written, text, self.path),
+        )
         return True
 
     def stats(self, saved: bool = False) -> SessionStats:

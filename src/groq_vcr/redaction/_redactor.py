@@ -15,7 +15,7 @@ from groq_vcr.cassette import Body, Cassette, Headers, Interaction, Request, Res
 from groq_vcr.errors import SecretFoundError
 from groq_vcr.redaction._detect import Detector, Span, apply_spans
 from groq_vcr.redaction._rules import PLACEHOLDER, RedactionRules
-from groq_vcr.redaction._scan import Finding, refusal_message, scan
+from groq_vcr.redaction._scan import Finding, hit_findings, model_hits, refusal_message, scan
 
 __all__ = ["Redactor"]
 
@@ -181,6 +181,19 @@ class Redactor:
         run too (sensitive headers, query parameters, JSON fields, ``!!binary`` bodies decoded).
         """
         return scan(self._detector, text, source)
+
+    def assert_clean_cassette(self, cassette: Cassette, text: str, path: str | Path | None = None) -> None:
+        """Raise :class:`SecretFoundError` when ``cassette``, whose YAML is ``text``, holds a secret.
+
+        The check runs on the cassette's decoded values (so no escape in the text can hide a secret) and needs no
+        parsing; only when it finds something is ``text`` scanned, to name the line of each finding.
+        """
+        hits = model_hits(self._detector, cassette)
+        if not hits:
+            return
+        source = str(path) if path is not None else None
+        findings = self.scan_text(text, source=source) or hit_findings(hits, text, source)
+        raise SecretFoundError(refusal_message(findings, path))
 
     def assert_clean(self, text: str, path: str | Path | None = None) -> None:
         """Raise :class:`SecretFoundError` when ``text`` (about to be written to ``path``) holds a secret."""

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import yaml
 
+from groq_vcr.cassette import Cassette, Request, Response
 from groq_vcr.redaction._detect import Detector, merge_spans
 from groq_vcr.redaction._rules import mask_secret
 
-__all__ = ["Finding", "refusal_message", "scan"]
+__all__ = ["Finding", "ModelHit", "hit_findings", "model_hits", "refusal_message", "scan"]
 
 
 @dataclass(frozen=True)
@@ -327,3 +328,78 @@ class _Scan:
 def scan(detector: Detector, text: str, source: str | None = None) -> list[Finding]:
     """Every secret ``detector`` finds in ``text`` (named ``source`` in the findings), in text order."""
     return _Scan(detector, text, source).run()
+
+
+@dataclass(frozen=True)
+class ModelHit:
+    """A secret found in a cassette's model (its decoded values), before any text exists to place it in."""
+
+    interaction: int | None
+    field: str
+    rule: str
+
+
+def _message_hits(detector: Detector, message: Request | Response, where: str, index: int) -> Iterable[ModelHit]:
+    content_type = next((v[0] for k, v in message.headers.items() if k.lower() == "content-type" and v), None)
+    for group in ("headers", "trailer"):
+        for name, values in getattr(message, group).items():
+            for span in detector.text_spans(name):
+                yield ModelHit(index, f"{where}.{group}.{name} (name)", span.rule)
+            for position, value in enumerate(values):
+                for span in (*detector.header_spans(name, value), *detector.text_spans(value)):
+                    yield ModelHit(index, f"{where}.{group}.{name}[{position}]", span.rule)
+    body = message.body if isinstance(message.body, str) else message.body.decode("latin-1")
+    for span in (*detector.body_spans(body, content_type), *detector.text_spans(body)):
+        yield ModelHit(index, f"{where}.body", span.rule)
+    texts = [message.proto, *message.transfer_encoding]
+    if isinstance(message, Request):
+        for span in (*detector.url_spans(message.url), *detector.text_spans(message.url)):
+            yield ModelHit(index, f"{where}.url", span.rule)
+        for name, values in message.form.items():
+            for position, value in enumerate(values):
+                for span in (*detector.form_value_spans(name, value), *detector.text_spans(value)):
+                    yield ModelHit(index, f"{where}.form.{name}[{position}]", span.rule)
+            texts.append(name)
+        texts += [message.host, message.remote_addr, message.request_uri, message.method]
+    else:
+        texts.append(message.status)
+    for text in texts:
+        for span in detector.text_spans(text):
+            yield ModelHit(index, f"{where} (a field)", span.rule)
+
+
+def _value_hits(detector: Detector, value: object, field: str) -> Iterable[ModelHit]:
+    if isinstance(value, str):
+        yield from (ModelHit(None, field, span.rule) for span in detector.text_spans(value))
+    elif isinstance(value, bytes):
+        yield from _value_hits(detector, value.decode("latin-1"), field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _value_hits(detector, key, f"{field} (key)")
+            yield from _value_hits(detector, item, f"{field}.{key}")
+    elif isinstance(value, list | tuple):
+        for position, item in enumerate(value):
+            yield from _value_hits(detector, item, f"{field}[{position}]")
+
+
+def model_hits(detector: Detector, cassette: Cassette) -> list[ModelHit]:
+    """Every secret in the values of ``cassette`` (decoded: whatever escapes its YAML text will use), without
+    writing or parsing any text. The text rules run on every string, the structural ones where they apply."""
+    hits: list[ModelHit] = []
+    for index, interaction in enumerate(cassette.interactions):
+        hits.extend(_message_hits(detector, interaction.request, "request", index))
+        hits.extend(_message_hits(detector, interaction.response, "response", index))
+    hits.extend(_value_hits(detector, cassette.extra, "top level"))
+    return hits
+
+
+def hit_findings(hits: Sequence[ModelHit], text: str, source: str | None) -> list[Finding]:
+    """Findings for secrets the text scan could not place (escaped in the text): each at its interaction's line."""
+    findings = []
+    for hit in hits:
+        line = 1
+        if hit.interaction is not None:
+            found = re.search(rf"(?m)^\s*- id: {hit.interaction}\s*$", text)
+            line = text.count("\n", 0, found.start()) + 1 if found else 1
+        findings.append(Finding(hit.rule, line, 1, "(escaped in the text)", source, hit.interaction, hit.field))
+    return findings

@@ -103,7 +103,9 @@ def _append(
         merged = Cassette(interactions=[*base.interactions, *interactions], version=base.version, extra=base.extra)
         return redactor.redact_cassette(merged)
 
-    return update_cassette(path, append, known=known, check_text=redactor.assert_clean)
+    return update_cassette(
+        path, append, known=known, check=lambda written, text: redactor.assert_clean_cassette(written, text, path)
+    )
 
 
 def _cannot_write(path: Path, exc: OSError) -> str:

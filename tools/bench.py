@@ -960,6 +960,36 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         )
         lap(f"load N={n:,}")
 
+        # ---- save: what a recording test pays at teardown, against emitting the same cassette alone
+        cassette = Cassette(interactions=[i for _, i in part])
+        redactor = groq_vcr.Redactor()
+        target = folder / f"save-n{n}.yaml"
+
+        def check(written: Cassette, text: str, target: Path = target) -> None:
+            redactor.assert_clean_cassette(written, text, target)
+
+        emit_times, save_times = [], []
+        for _ in range(max(2, min(plan.load_runs[n], 3))):  # interleaved
+            started = time.perf_counter()
+            groq_vcr.dump_cassette(cassette)
+            emit_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            groq_vcr.save_cassette(target, redactor.redact_cassette(cassette), check=check)
+            save_times.append(time.perf_counter() - started)
+        emit, save = statistics.median(emit_times), statistics.median(save_times)
+        table.add(
+            "save: redact + secret check + emit + atomic write",
+            f"{n:,}",
+            _s(save),
+            f"emit alone {_s(emit)}",
+            "",
+            "",
+            _x(save / emit),
+            "",
+            f"≤ 2× emit {_check(save <= 2 * emit)}",
+        )
+        lap(f"save N={n:,}")
+
     # ---- vision
     call, interaction = make_vision(plan.vision_mb)
     files = write_files(folder, "vision", [interaction])

@@ -54,6 +54,9 @@ _CLOUDFLARE_COOKIE_RE = re.compile(
 _URL_PASSWORD_RE = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]+:([^/\s@]+)@")
 _AUTH_VALUE_RE = re.compile(r"([A-Za-z][A-Za-z0-9._-]*)[ \t]+(\S.*)$", re.DOTALL)
 
+_TEXT_GATES = ("gsk", "key", "bearer", "authorization", "cookie", "_cf", "cf_", "://")
+"""Every text rule's match contains one of these (the literal gates below, case-folded): a string with none of
+them is rejected at once."""
 _KEY_GATE = KEY_PREFIX.rstrip("_")
 """A cheap literal test before the key pattern: a key starts with it, whether its ``_`` is URL-encoded or not."""
 
@@ -205,12 +208,14 @@ class Detector:
 
     def text_spans(self, text: str) -> list[Span]:
         """Spans of the text rules: Groq keys, auth and cookie lines, bearer tokens, URL passwords, patterns."""
+        low = text.lower()  # cheap literal gates: the case-insensitive regexes are slow on megabyte bodies
+        if not self.patterns and not any(gate in low for gate in _TEXT_GATES):
+            return []  # most strings (header values, most bodies) hold no word any text rule needs
         spans: list[Span] = []
         if _KEY_GATE in text:
             spans.extend(
                 Span(m.start(), m.end(), "groq-api-key", GROQ_KEY_PLACEHOLDER, 0) for m in GROQ_KEY_RE.finditer(text)
             )
-        low = text.lower()  # cheap literal gates: the case-insensitive regexes are slow on megabyte bodies
         if "bearer" in low:
             for m in _BEARER_RE.finditer(text):
                 if _looks_random(m.group(1)):

@@ -23,6 +23,10 @@ __all__ = ["Redactor"]
 _MASKED_URLS_KEPT = 4096
 
 
+_MEMO_LIMIT = 4096
+"""Entries a memo keeps before it starts over (bounded memory for cassettes of all-different values)."""
+
+
 class Redactor:
     """Applies the built-in rules plus ``rules`` to strings, bodies, URLs, interactions and cassettes.
 
@@ -34,6 +38,9 @@ class Redactor:
         self._detector = Detector(self.rules)
         self._masked_urls: dict[str, str] = {}
         """URL -> its redacted form: a suite sends the same few URLs thousands of times."""
+        self._names: dict[str, str] = {}
+        self._headers: dict[tuple[str, str], str] = {}
+        """(name, value) -> the redacted value: a cassette repeats the same headers in every interaction."""
 
     def _redact(self, text: str, structural: Callable[[str], list[Span]] | None = None) -> str:
         # Replacing can in rare overlaps leave a fresh match; loop to the fixed point (bounded).
@@ -58,13 +65,27 @@ class Redactor:
 
     def redact_header(self, name: str, value: str) -> str:
         """One header value, redacted for its header ``name``."""
-        return self._redact(value, lambda v: self._detector.header_spans(name, v))
+        key = (name, value)
+        done = self._headers.get(key)
+        if done is None:
+            done = self._redact(value, lambda v: self._detector.header_spans(name, v))
+            if len(self._headers) >= _MEMO_LIMIT:
+                self._headers.clear()
+            self._headers[key] = done
+        return done
 
     def redact_headers(self, headers: Headers) -> Headers:
         """A new header map with names and values redacted."""
-        return {
-            self.redact_text(name): [self.redact_header(name, v) for v in values] for name, values in headers.items()
-        }
+        names = self._names
+        out: Headers = {}
+        for name, values in headers.items():
+            redacted = names.get(name)
+            if redacted is None:
+                if len(names) >= _MEMO_LIMIT:
+                    names.clear()
+                redacted = names[name] = self.redact_text(name)
+            out[redacted] = [self.redact_header(name, v) for v in values]
+        return out
 
     def redact_body(self, body: Body, content_type: str | None = None) -> Body:
         """A body (``str`` or ``bytes``) redacted by its content type; the type is kept.

@@ -339,15 +339,37 @@ class ModelHit:
     rule: str
 
 
-def _message_hits(detector: Detector, message: Request | Response, where: str, index: int) -> Iterable[ModelHit]:
+def _header_rules(
+    detector: Detector, name: str, value: str | None, seen: dict[tuple[str, str | None], list[str]]
+) -> list[str]:
+    """The rules a header name (``value`` None) or value breaks; a cassette repeats them, so each is checked once."""
+    key = (name, value)
+    rules = seen.get(key)
+    if rules is None:
+        spans = (
+            detector.text_spans(name)
+            if value is None
+            else [*detector.header_spans(name, value), *detector.text_spans(value)]
+        )
+        rules = seen[key] = [span.rule for span in spans]
+    return rules
+
+
+def _message_hits(
+    detector: Detector,
+    message: Request | Response,
+    where: str,
+    index: int,
+    seen: dict[tuple[str, str | None], list[str]],
+) -> Iterable[ModelHit]:
     content_type = next((v[0] for k, v in message.headers.items() if k.lower() == "content-type" and v), None)
     for group in ("headers", "trailer"):
         for name, values in getattr(message, group).items():
-            for span in detector.text_spans(name):
-                yield ModelHit(index, f"{where}.{group}.{name} (name)", span.rule)
+            for rule in _header_rules(detector, name, None, seen):
+                yield ModelHit(index, f"{where}.{group}.{name} (name)", rule)
             for position, value in enumerate(values):
-                for span in (*detector.header_spans(name, value), *detector.text_spans(value)):
-                    yield ModelHit(index, f"{where}.{group}.{name}[{position}]", span.rule)
+                for rule in _header_rules(detector, name, value, seen):
+                    yield ModelHit(index, f"{where}.{group}.{name}[{position}]", rule)
     body = message.body if isinstance(message.body, str) else message.body.decode("latin-1")
     for span in (*detector.body_spans(body, content_type), *detector.text_spans(body)):
         yield ModelHit(index, f"{where}.body", span.rule)
@@ -386,9 +408,10 @@ def model_hits(detector: Detector, cassette: Cassette) -> list[ModelHit]:
     """Every secret in the values of ``cassette`` (decoded: whatever escapes its YAML text will use), without
     writing or parsing any text. The text rules run on every string, the structural ones where they apply."""
     hits: list[ModelHit] = []
+    seen: dict[tuple[str, str | None], list[str]] = {}
     for index, interaction in enumerate(cassette.interactions):
-        hits.extend(_message_hits(detector, interaction.request, "request", index))
-        hits.extend(_message_hits(detector, interaction.response, "response", index))
+        hits.extend(_message_hits(detector, interaction.request, "request", index, seen))
+        hits.extend(_message_hits(detector, interaction.response, "response", index, seen))
     hits.extend(_value_hits(detector, cassette.extra, "top level"))
     return hits
 

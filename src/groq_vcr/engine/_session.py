@@ -91,6 +91,8 @@ class CassetteSession:
         )
         self._loaded_any = self.existed or bool(extras)
         self.pending: list[PendingRecording] = []
+        self.misses: list[dict[str, str]] = []
+        """Requests no recorded interaction answered (for the run report)."""
         self._lock = threading.Lock()
         self.age: CassetteAge | None = None
         self.expired_message: str | None = None
@@ -190,6 +192,13 @@ class CassetteSession:
             missing=not self.existed and not self.path.exists(),
             record_hint=self.options.record_hint,
         )
+        redactor = self.options.redactor
+        self.misses.append(
+            {
+                "request": f"{request.method} {redactor.redact_url(request.raw_url)}",
+                "message": redactor.redact_text(message),
+            }
+        )
         raise NoMatchError(message)
 
     def _play(self, request: Probe) -> Played | None:
@@ -276,6 +285,7 @@ class CassetteSession:
             saved=saved,
             record_mode="verify" if self.options.verify else str(self.record_mode),
             expired=self.expired_message,
+            misses=list(self.misses),
         )
 
     def verify(self) -> list[VerifiedInteraction]:

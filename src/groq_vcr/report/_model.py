@@ -280,7 +280,8 @@ def report_from_stats(stats: Iterable[SessionStats], *, rootdir: Path | None, ru
             )
             drift.setdefault(drift_key(finding), finding)
         for miss in stat.misses:
-            found = Miss(cassette=path, request=miss["request"], message=miss["message"], test=stat.test)
+            message = miss["message"].replace(stat.path, path)  # the same text on every machine
+            found = Miss(cassette=path, request=miss["request"], message=message, test=stat.test)
             misses.setdefault(miss_key(found), found)
     for path, use in cassettes.items():
         use.unused = [] if use.saved else sorted(unused[path])

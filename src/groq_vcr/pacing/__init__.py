@@ -6,12 +6,13 @@ processes of one machine (pytest-xdist workers) drawing on one budget. ``groq-vc
 plugin (``--groq-vcr-rate-share``) both use it.
 """
 
-from groq_vcr.pacing._budget import GUARD_S, SharedBudget, origin_of
+from groq_vcr.pacing._budget import BUDGET_DIR_ENV, GUARD_S, SharedBudget, origin_of
 from groq_vcr.pacing._headers import RateLimitState, parse_rate_limit_headers, parse_reset
 from groq_vcr.pacing._share import parse_share
 from groq_vcr.pacing._usage import tokens_used
 
 __all__ = [
+    "BUDGET_DIR_ENV",
     "GUARD_S",
     "RateLimitState",
     "SharedBudget",

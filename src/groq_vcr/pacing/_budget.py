@@ -39,10 +39,13 @@ from filelock import FileLock
 
 from groq_vcr.pacing._headers import parse_rate_limit_headers
 
-__all__ = ["GUARD_S", "SharedBudget", "origin_of"]
+__all__ = ["BUDGET_DIR_ENV", "GUARD_S", "SharedBudget", "origin_of"]
 
 log = logging.getLogger("groq_vcr.pacing")
 
+BUDGET_DIR_ENV = "GROQ_VCR_RATE_BUDGET_DIR"
+"""Names the folder of the budget files every process of the machine shares (the pytest plugin and
+``groq-vcr record --rate-share``)."""
 GUARD_S = 0.1
 """Seconds before a requests reset in which nothing is sent (it could be counted in the wrong cycle)."""
 _KINDS = ("requests", "tokens")

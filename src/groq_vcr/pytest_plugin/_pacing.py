@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BUDGET_DIR_ENV", "live_pacing", "rate_share"]
 
+# groq_vcr.pacing's name, spelt out: the plugin imports the pacing layer only when a test uses a cassette.
 BUDGET_DIR_ENV = "GROQ_VCR_RATE_BUDGET_DIR"
 """A folder for the budget shared by every pytest process of the machine (kept after the run)."""
 _WORKER_KEY = "groq_vcr_budget_dir"

@@ -34,6 +34,10 @@ def test_budget_folder(request):
 
 def test_other(request):
     test_budget_folder(request)
+
+
+def test_plain():
+    pass
 """
 
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings =\n    default\n"
@@ -83,6 +87,17 @@ def test_the_flag_makes_any_run_a_shard(inner: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["groq-vcr: sharded run (--groq-vcr-sharded): *"])
     assert json.loads((inner.path / "report.json").read_text())["runs"][0]["sharding"] == "--groq-vcr-sharded"
+
+
+def test_a_shard_that_used_no_cassette_still_leaves_its_report(inner: pytest.Pytester) -> None:
+    plain = ("-p", "no:cacheprovider", "--groq-vcr-report=report.json", "-k", "plain")
+    inner.runpytest(*plain, "--groq-vcr-sharded").assert_outcomes(passed=1)
+    report = json.loads((inner.path / "report.json").read_text())
+    assert (report["cassettes"], report["runs"][0]["sharded"]) == ([], True)
+    # An unsharded run with no cassette writes nothing, as before.
+    (inner.path / "report.json").unlink()
+    inner.runpytest(*plain).assert_outcomes(passed=1)
+    assert not (inner.path / "report.json").exists()
 
 
 def test_a_bad_rate_share_is_a_usage_error(inner: pytest.Pytester) -> None:

@@ -88,7 +88,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None:  # an xdist worker: hand the stats to the controller
         workeroutput["groq_vcr_stats"] = [vars(s) for s in stats]
         return
-    if not stats:
+    shard = shard_of(config)
+    if not stats and shard is None:  # a shard always leaves its report: the merge expects one per shard
         return
     try:
         target = _last_run_path(config)
@@ -97,7 +98,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             from groq_vcr.engine._last_run import now_iso
             from groq_vcr.report import RunInfo
 
-            shard = shard_of(config)
             run = RunInfo(
                 finished=now_iso(),
                 shard=shard.label if shard else None,
@@ -128,10 +128,10 @@ def _sharded_lines(config: pytest.Config) -> list[str]:
     written = config.stash.get(_WRITTEN, None)
     if written is not None:
         where = f"report: {written}"
-    elif config.stash.get(_STATS, []):
-        where = "no report was written (pytest's cache is disabled): give --groq-vcr-report FILE"
+    elif config.stash.get(_LAST_RUN_PROBLEM, None) is not None:
+        where = "no report was written"
     else:
-        where = "no cassette was used"
+        where = "no report was written (pytest's cache is disabled): give --groq-vcr-report FILE"
     judged = "unused interactions are judged by 'groq-vcr report merge'"
     return [f"groq-vcr: sharded run ({shard.describe()}): {judged}; {where}"]
 

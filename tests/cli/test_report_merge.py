@@ -13,6 +13,7 @@ from groq_vcr.engine import SessionStats
 from groq_vcr.report import RunInfo, report_from_stats
 
 Invoke = Callable[..., Result]
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 DRIFTED = {
     "label": "#0 POST /openai/v1/chat/completions",
     "ok": False,
@@ -71,6 +72,14 @@ def test_only_what_no_shard_played_is_unused(tmp_path: Path, invoke_cli: Invoke)
     failed = invoke_cli("report", "merge", "--fail-unused", one, two)
     assert failed.exit_code == 1
     assert failed.stdout.endswith("verdict: FAIL: 1 unused interaction\n")
+    assert failed.stdout == _documented("$ groq-vcr report merge reports/*.json --fail-unused"), "docs/sharding.md"
+
+
+def _documented(command: str) -> str:
+    """The output docs/sharding.md shows under ``command`` in a console block."""
+    text = (DOCS / "sharding.md").read_text(encoding="utf-8")
+    block = text.split(command + "\n", 1)[1].split("```", 1)[0]
+    return block
 
 
 def test_markdown_is_a_job_summary_and_drift_fails(tmp_path: Path, invoke_cli: Invoke) -> None:

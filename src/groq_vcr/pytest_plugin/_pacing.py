@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +22,8 @@ from groq_vcr.errors import GroqVcrError
 from groq_vcr.pytest_plugin._sharding import shard_of
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
     from groq_vcr.pacing import SharedBudget
 
 __all__ = ["BUDGET_DIR_ENV", "live_pacing", "rate_share"]
@@ -51,6 +51,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def rate_share(config: pytest.Config) -> Fraction | None:
     """This run's share of the rate limits (None: no pacing)."""
+    from fractions import Fraction
+
     from groq_vcr.pacing import parse_share
 
     text = config.getoption("--groq-vcr-rate-share")
@@ -67,7 +69,7 @@ def _folder(config: pytest.Config) -> tuple[str, bool]:
         if given:
             config.stash[_FOLDER] = (str(given), False)
         else:  # created on first use only: a run that records nothing leaves nothing behind
-            name = f"groq-vcr-budget-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            name = f"groq-vcr-budget-{os.getpid()}-{os.urandom(4).hex()}"
             config.stash[_FOLDER] = (str(Path(tempfile.gettempdir()) / name), True)
     return config.stash[_FOLDER]
 

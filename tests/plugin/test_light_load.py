@@ -28,6 +28,9 @@ WATCHED = (
     "groq_vcr.redaction",
     "groq_vcr.schema",
     "groq_vcr.faults",
+    "groq_vcr.report",
+    "groq_vcr.pacing",
+    "filelock",
     "groq_vcr.servers",
     "groq_vcr.testing",
 )

@@ -23,6 +23,8 @@ from groq_vcr.testing import FakeGroqConfig, ResponseChange, make_fake_api_key, 
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
+RECIPES = ROOT / "docs" / "workflows"
+"""Workflows to copy into a project (docs/sharding.md), validated as the project's own are."""
 CASSETTES = ROOT / "cassettes"
 
 
@@ -50,8 +52,8 @@ def run_script(
     )
 
 
-def load_workflow(name: str) -> dict[Any, Any]:
-    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+def load_workflow(name: str, folder: Path = WORKFLOWS) -> dict[Any, Any]:
+    data = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
 
@@ -65,8 +67,10 @@ def validate(*paths: Path) -> subprocess.CompletedProcess[str]:
 # ------------------------------------------------------------------------------------------------ workflow files
 
 
-def test_both_workflows_pass_the_github_workflow_schema() -> None:
-    result = validate(WORKFLOWS / "replay.yml", WORKFLOWS / "drift.yml")
+def test_every_workflow_passes_the_github_workflow_schema() -> None:
+    files = sorted(WORKFLOWS.glob("*.yml")) + sorted(RECIPES.glob("*.yml"))
+    assert {f.name for f in files} >= {"replay.yml", "drift.yml", "sharded.yml", "sharded-drift.yml"}
+    result = validate(*files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok -- validation done" in result.stdout
 
@@ -126,6 +130,80 @@ def test_drift_workflow_is_scheduled_with_the_key_from_secrets() -> None:
     (drift,) = [s for s in steps if "run" in s]
     assert drift["run"] == "tools/drift.sh cassettes"
     assert drift["env"]["GROQ_API_KEY"] == "${{ secrets.GROQ_API_KEY }}"
+
+
+# ------------------------------------------------------------------------------------------------ sharded runs
+
+
+def _steps(workflow: dict[Any, Any], job: str) -> list[dict[str, Any]]:
+    steps = workflow["jobs"][job]["steps"]
+    assert isinstance(steps, list)
+    return steps
+
+
+def _shards_and_verdict(workflow: dict[Any, Any]) -> tuple[str, str]:
+    """The shard job's pytest command and the verdict job's merge command; checks what joins them."""
+    shard, verdict = workflow["jobs"]["shard"], workflow["jobs"]["verdict"]
+    assert shard["strategy"]["matrix"]["group"] == [1, 2, 3]
+    assert shard["strategy"]["fail-fast"] is False, "every shard runs to the end and leaves its report"
+    (pytest_step,) = [s for s in shard["steps"] if "pytest" in s.get("run", "")]
+    command = " ".join(pytest_step["run"].split())
+    assert "--splits 3 --group ${{ matrix.group }}" in command
+    report = "${{ runner.temp }}/groq-vcr-report-${{ matrix.group }}.json"
+    assert f'--groq-vcr-report="{report}"' in command
+    (upload,) = [s for s in shard["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert upload["if"] == "always()", "a shard whose tests fail still hands over its report"
+    assert (upload["with"]["name"], upload["with"]["path"]) == ("groq-vcr-report-${{ matrix.group }}", report)
+    assert (verdict["needs"], verdict["if"]) == ("shard", "always()")
+    (download,) = [s for s in verdict["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
+    assert download["with"] == {"pattern": "groq-vcr-report-*", "path": "reports", "merge-multiple": True}
+    (merge,) = [s["run"] for s in verdict["steps"] if "report merge" in s.get("run", "")]
+    assert merge.endswith('--format markdown | tee -a "$GITHUB_STEP_SUMMARY"')
+    return command, merge
+
+
+def test_sharded_replay_merges_three_offline_shards_and_fails_on_unused() -> None:
+    workflow = load_workflow("sharded.yml")
+    command, merge = _shards_and_verdict(workflow)
+    assert "--record-mode=none --block-network" in command
+    assert " -n 2 " in command
+    assert "reports/*.json --fail-unused" in merge
+    assert "secrets." not in (WORKFLOWS / "sharded.yml").read_text(encoding="utf-8"), "replay needs no key"
+
+
+def test_sharded_drift_is_scheduled_verifies_live_and_shares_the_limits() -> None:
+    workflow = load_workflow("sharded-drift.yml", RECIPES)
+    assert set(workflow[True]) == {"schedule", "workflow_dispatch"}
+    command, merge = _shards_and_verdict(workflow)
+    assert "--groq-vcr-verify" in command
+    assert "--groq-vcr-rate-share" not in command, "--splits 3 gives each shard 1/3 of the limits"
+    (verify,) = [s for s in _steps(workflow, "shard") if "pytest" in s.get("run", "")]
+    assert verify["env"]["GROQ_API_KEY"] == "${{ secrets.GROQ_API_KEY }}"
+    assert "report merge reports/*.json --format markdown" in merge
+
+
+def test_the_sharded_replay_commands_run_here(tmp_path: Path) -> None:
+    """The shard command of sharded.yml, run as 3 shards on the seed cassettes' tests, then the verdict's merge."""
+    workflow = load_workflow("sharded.yml")
+    command, merge = _shards_and_verdict(workflow)
+    env = script_env()
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for group in (1, 2, 3):
+        shard = command.replace("${{ matrix.group }}", str(group)).replace("${{ runner.temp }}", str(reports))
+        shard = shard.replace("uv run --extra dev ", "") + " -p no:cacheprovider tests/e2e/test_seed_cassettes.py"
+        done = subprocess.run(["bash", "-c", shard], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"sharded run (pytest-split group {group}/3)" in done.stdout
+    summary = tmp_path / "summary.md"
+    verdict = merge.replace("uv run ", "")
+    env["GITHUB_STEP_SUMMARY"] = str(summary)
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", verdict], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert summary.read_text(encoding="utf-8") == done.stdout
+    assert done.stdout.startswith("## groq-vcr: OK\n\nMerged from 3 runs (shards 1/3, 2/3, 3/3; 6 xdist workers).")
 
 
 # ------------------------------------------------------------------------------------------------ ci-replay.sh

@@ -164,4 +164,4 @@ def test_unused_without_a_record_says_how_to_make_one(tmp_path: Path, invoke_cli
     (tmp_path / "bad.json").write_text("{}")
     done = invoke_cli("check", "--unused", "--last-run", "bad.json", "a.yaml")
     assert done.exit_code == 2
-    assert "bad.json is not a groq-vcr last-run record" in done.stderr
+    assert "bad.json is not a groq-vcr run report" in done.stderr

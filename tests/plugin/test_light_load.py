@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from groq_vcr.engine import DEFAULT_LAST_RUN, LAST_RUN_CACHE_FOLDER, LAST_RUN_NAME
-from groq_vcr.pytest_plugin import _summary
+from groq_vcr.pacing import BUDGET_DIR_ENV
+from groq_vcr.pytest_plugin import _pacing, _summary
 
 WATCHED = (
     "vcr",
@@ -27,6 +28,9 @@ WATCHED = (
     "groq_vcr.redaction",
     "groq_vcr.schema",
     "groq_vcr.faults",
+    "groq_vcr.report",
+    "groq_vcr.pacing",
+    "filelock",
     "groq_vcr.servers",
     "groq_vcr.testing",
 )
@@ -96,3 +100,7 @@ def test_the_last_run_default_is_the_engines() -> None:
     # Spelt out in the plugin so that its options do not import the engine.
     assert Path(_summary.DEFAULT_LAST_RUN) == DEFAULT_LAST_RUN
     assert (_summary.LAST_RUN_CACHE_FOLDER, _summary.LAST_RUN_NAME) == (LAST_RUN_CACHE_FOLDER, LAST_RUN_NAME)
+
+
+def test_the_budget_folder_variable_is_the_pacing_layers() -> None:
+    assert _pacing.BUDGET_DIR_ENV == BUDGET_DIR_ENV

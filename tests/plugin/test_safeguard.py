@@ -452,7 +452,7 @@ def test_the_last_run_record_follows_the_cache_or_a_given_path(
     # A path from the ini key, overridden by the option.
     inner.makeini(INI + "groq_vcr_last_run = records/last.json\n")
     _run(inner, monkeypatch, "-p", "no:cacheprovider", *replay).assert_outcomes(passed=1)
-    assert json.loads((inner.path / "records" / "last.json").read_text())["version"] == 1
+    assert json.loads((inner.path / "records" / "last.json").read_text())["version"] == 2
     _run(inner, monkeypatch, "--groq-vcr-last-run=other.json", *replay).assert_outcomes(passed=1)
     assert (inner.path / "other.json").is_file()
     assert not (inner.path / LAST_RUN).exists()

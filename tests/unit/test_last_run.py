@@ -44,7 +44,7 @@ def test_a_cassette_saved_by_the_run_counts_as_fully_used(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "does not exist: run the test suite first"), ("{}", "is not a groq-vcr last-run record")],
+    [(None, "does not exist: run the test suite first"), ("{}", "is not a groq-vcr run report")],
 )
 def test_an_unreadable_record_says_what_to_do(tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "last-run.json"

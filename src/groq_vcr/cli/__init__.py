@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "fmt": "_fmt:fmt_command",
     "check": "_check:check_command",
     "convert": "_convert:convert_command",
+    "report": "_report:report_command",
 }
 
 EXIT_OK = 0

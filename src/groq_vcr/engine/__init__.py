@@ -21,7 +21,7 @@ from groq_vcr.engine._last_run import (
     write_last_run,
 )
 from groq_vcr.engine._mismatch import describe_miss
-from groq_vcr.engine._options import RecordMode, RetryAfter, SessionOptions
+from groq_vcr.engine._options import LivePacing, RecordMode, RetryAfter, SessionOptions
 from groq_vcr.engine._player import Player
 from groq_vcr.engine._reply import reply_for
 from groq_vcr.engine._session import CassetteSession, PendingRecording
@@ -35,6 +35,7 @@ __all__ = [
     "LEGACY_LAST_RUN",
     "CassetteSession",
     "LastRun",
+    "LivePacing",
     "PendingRecording",
     "Player",
     "RecordMode",

@@ -8,10 +8,11 @@ by the moment they run, in go-vcr's vocabulary.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 from groq_vcr._settings import OnExpired, parse_choice
 from groq_vcr.cassette import Cassette, Interaction, Request
@@ -19,7 +20,7 @@ from groq_vcr.engine._stats import SessionStats
 from groq_vcr.faults import FaultPlan
 from groq_vcr.redaction import Redactor
 
-__all__ = ["RecordMode", "RetryAfter", "SessionOptions"]
+__all__ = ["LivePacing", "RecordMode", "RetryAfter", "SessionOptions"]
 
 
 class RecordMode(enum.StrEnum):
@@ -44,6 +45,22 @@ class RetryAfter(enum.StrEnum):
     """Also set ``retry-after: 0`` (for code that sleeps on it itself)."""
     RECORDED = "recorded"
     """Replay both as recorded, so the SDKs really wait."""
+
+
+class LivePacing(Protocol):
+    """Paces the requests a session sends live (:class:`groq_vcr.pacing.SharedBudget` is one)."""
+
+    def before_send(self, origin: str) -> float:
+        """Called before a request goes to ``origin`` (``scheme://host:port``); may wait. Returns the seconds waited."""
+        ...
+
+    def on_response(self, origin: str, status: int, headers: Mapping[str, list[str]]) -> None:
+        """Called with the head of each live response (its rate-limit headers)."""
+        ...
+
+    def on_tokens(self, origin: str, tokens: int) -> None:
+        """Called with the tokens a finished live response reports having used."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +108,9 @@ class SessionOptions:
     """Verify mode: send every request live, compare response schemas with the recording, never save."""
     verify_strict: bool = False
     """In verify mode, count added fields as drift too."""
+
+    pacing: LivePacing | None = None
+    """Paces live requests (recording, verify, re-recording an expired cassette) within the rate limits."""
 
     may_save: Callable[[], bool] | None = None
     """Asked before saving; the pytest plugin answers False for a failed test (nothing half-recorded is kept)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from groq_vcr.engine._options import RecordMode, SessionOptions
 from groq_vcr.engine._player import Played, Player
 from groq_vcr.engine._stats import SessionStats
 from groq_vcr.errors import CassetteExpiredError, CassetteExpiredWarning, NoMatchError
+from groq_vcr.pacing import origin_of, tokens_used
 
 if TYPE_CHECKING:
     from groq_vcr.schema import VerifiedInteraction
@@ -47,12 +49,15 @@ log = logging.getLogger("groq_vcr.match")
 class PendingRecording:
     """A live response being passed through to the caller while a copy of its body is kept."""
 
-    def __init__(self, request: Request, head: Response) -> None:
+    def __init__(
+        self, request: Request, head: Response, on_finish: Callable[[Interaction], None] | None = None
+    ) -> None:
         self.request = request
         self.head = head
         self.chunks: list[bytes] = []
         self.finished = False
         self.interaction: Interaction | None = None
+        self._on_finish = on_finish
 
     def feed(self, chunk: bytes) -> None:
         """Keep a copy of a chunk the caller is receiving."""
@@ -63,6 +68,8 @@ class PendingRecording:
         if self.interaction is None:
             self.finished = True
             self.interaction = self.snapshot()
+            if self._on_finish is not None:
+                self._on_finish(self.interaction)
         return self.interaction
 
     def snapshot(self) -> Interaction:
@@ -91,6 +98,8 @@ class CassetteSession:
         )
         self._loaded_any = self.existed or bool(extras)
         self.pending: list[PendingRecording] = []
+        self.misses: list[dict[str, str]] = []
+        """Requests no recorded interaction answered (for the run report)."""
         self._lock = threading.Lock()
         self.age: CassetteAge | None = None
         self.expired_message: str | None = None
@@ -157,7 +166,16 @@ class CassetteSession:
         )
 
     def lookup(self, request: Probe) -> Played | None:
-        """The recorded answer to ``request``; None when it must be sent live; NoMatchError when it can't be."""
+        """The recorded answer to ``request``; None when it must be sent live; NoMatchError when it can't be.
+
+        Before a request is sent live, the session's pacing may wait (rate limits).
+        """
+        played = self._lookup(request)
+        if played is None and self.options.pacing is not None:
+            self.options.pacing.before_send(origin_of(request.raw_url))
+        return played
+
+    def _lookup(self, request: Probe) -> Played | None:
         if self.options.verify:
             log.debug("%s %s: verify mode, sending live to compare with %s", request.method, request.raw_url, self.path)
             return None
@@ -190,6 +208,13 @@ class CassetteSession:
             missing=not self.existed and not self.path.exists(),
             record_hint=self.options.record_hint,
         )
+        redactor = self.options.redactor
+        self.misses.append(
+            {
+                "request": f"{request.method} {redactor.redact_url(request.raw_url)}",
+                "message": redactor.redact_text(message),
+            }
+        )
         raise NoMatchError(message)
 
     def _play(self, request: Probe) -> Played | None:
@@ -215,7 +240,18 @@ class CassetteSession:
 
     def begin_recording(self, request: Request, head: Response) -> PendingRecording:
         """Register a live response; its place in the cassette is the order requests were sent in."""
-        pending = PendingRecording(request, head)
+        pacing = self.options.pacing
+        on_finish = None
+        if pacing is not None:
+            origin = origin_of(request.url)
+            pacing.on_response(origin, head.code, head.headers)
+
+            def on_finish(interaction: Interaction) -> None:
+                tokens = tokens_used(interaction.response.body_bytes)
+                if tokens:
+                    pacing.on_tokens(origin, tokens)
+
+        pending = PendingRecording(request, head, on_finish)
         with self._lock:
             self.pending.append(pending)
         return pending
@@ -281,6 +317,7 @@ class CassetteSession:
             saved=saved,
             record_mode="verify" if self.options.verify else str(self.record_mode),
             expired=self.expired_message,
+            misses=list(self.misses),
         )
 
     def verify(self) -> list[VerifiedInteraction]:

@@ -24,3 +24,7 @@ class SessionStats:
     """Why the cassette counted as expired (its age and what was done), when it did."""
     verified: list[dict[str, Any]] = field(default_factory=list)
     """Verify mode: one ``VerifiedInteraction.to_dict()`` per live request compared with the recording."""
+    misses: list[dict[str, str]] = field(default_factory=list)
+    """Requests no recorded interaction answered: ``{"request": "POST <url>", "message": <the explanation>}``."""
+    test: str = ""
+    """The pytest node id of the test that opened the cassette (set by the pytest plugin)."""

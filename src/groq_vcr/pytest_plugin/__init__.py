@@ -14,7 +14,9 @@ One module per job, each registered here as a plugin of its own:
 - ``_faults``: the ``groq_fault`` marker; ``_fixtures``: ``groq_faults`` and ``groq_schema``;
 - ``_outcomes``: what a test's cassettes make of its report (misses, expiry, unused interactions, drift);
 - ``_safeguard``: a test that does not pass never costs its committed cassette (``--record-mode=rewrite``);
-- ``_match_log``: the per-test match log; ``_summary``: the end-of-run summary and the last-run record.
+- ``_match_log``: the per-test match log; ``_summary``: the end-of-run summary and the run report;
+- ``_sharding``: whether this run is one shard of a suite (unused interactions are then judged by the merge);
+- ``_pacing``: live requests within this machine's share of the rate limits (``--groq-vcr-rate-share``).
 
 pytest loads these modules in every run of every project that has groq-vcr installed, so they import only
 pytest, the standard library, ``groq_vcr.errors`` and ``groq_vcr._settings`` at load time: the engine, the
@@ -23,6 +25,8 @@ them, on the first test that uses a cassette (tests/plugin/test_light_load.py ch
 """
 
 pytest_plugins = [
+    "groq_vcr.pytest_plugin._sharding",
+    "groq_vcr.pytest_plugin._pacing",
     "groq_vcr.pytest_plugin._options",
     "groq_vcr.pytest_plugin._recording",
     "groq_vcr.pytest_plugin._faults",

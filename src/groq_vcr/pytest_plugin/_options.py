@@ -26,6 +26,7 @@ from groq_vcr.errors import GroqVcrError
 from groq_vcr.pytest_plugin._faults import fault_plan_for
 from groq_vcr.pytest_plugin._fixtures import SCHEMA_STRICT_INI
 from groq_vcr.pytest_plugin._outcomes import session_callbacks
+from groq_vcr.pytest_plugin._pacing import live_pacing
 
 if TYPE_CHECKING:
     from groq_vcr.engine import SessionOptions
@@ -149,6 +150,7 @@ def session_options(config: pytest.Config, item: pytest.Item | None, kwargs: dic
         live_available=bool(os.environ.get("GROQ_API_KEY")),
         verify=bool(config.getoption("--groq-vcr-verify")),
         verify_strict=bool(config.getini(SCHEMA_STRICT_INI)),
+        pacing=live_pacing(config),
         may_save=may_save,
         on_close=on_close,
     )

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from groq_vcr.errors import CassetteExpiredError, CassetteSaveError, NoMatchError
+from groq_vcr.pytest_plugin._sharding import shard_of
 from groq_vcr.pytest_plugin._summary import record_stats
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--groq-vcr-fail-unused",
         action="store_true",
         default=False,
-        help="Fail a test whose cassette has interactions it never played.",
+        help="Fail a test whose cassette has interactions it never played. In a sharded run (--groq-vcr-sharded, "
+        "pytest-split, pytest-shard) this is left to 'groq-vcr report merge --fail-unused'.",
     )
     group.addoption(
         "--groq-vcr-keep-failed",
@@ -65,10 +67,12 @@ def session_callbacks(
         return item.stash.get(_RAN, False) and not item.stash.get(_FAILED, False)
 
     def on_close(stats: SessionStats) -> None:
+        if item is not None:
+            stats.test = item.nodeid
         record_stats(config, stats)
         if item is None:
             return
-        if stats.unused and config.getoption("--groq-vcr-fail-unused"):
+        if stats.unused and config.getoption("--groq-vcr-fail-unused") and shard_of(config) is None:
             never = ", ".join("#" + str(i) for i in stats.unused)
             item.stash.setdefault(_UNUSED, []).append(f"  {stats.path}: interactions {never} never played")
         for result in stats.verified:

@@ -1,11 +1,13 @@
-"""The end of a run: one summary of every cassette used, and the record ``groq-vcr check --unused`` reads.
+"""The end of a run: one summary of every cassette used, and the run report.
 
 Each cassette session reports its :class:`~groq_vcr.engine.SessionStats` when it closes
 (:func:`record_stats`). Under pytest-xdist the workers hand theirs to the controller, which prints the summary
-and writes the last-run record for the whole run: into pytest's cache folder (``config.cache``), so it is never
-litter in the project, or where ``--groq-vcr-last-run`` / the ``groq_vcr_last_run`` ini key says. With the cache
-disabled (``-p no:cacheprovider``) and no path given, it is not written. Writing it is best effort: a read-only
-project only gets a line in the summary.
+and writes the run report (:mod:`groq_vcr.report`) for the whole machine: into pytest's cache folder
+(``config.cache``), so it is never litter in the project, or where ``--groq-vcr-report`` (also spelt
+``--groq-vcr-last-run``) / the ``groq_vcr_last_run`` ini key says. ``groq-vcr check --unused`` reads it, and
+``groq-vcr report merge`` merges the reports of a sharded suite. With the cache disabled (``-p no:cacheprovider``)
+and no path given, it is not written. Writing it is best effort: a read-only project only gets a line in the
+summary.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from groq_vcr.pytest_plugin._sharding import shard_of
 
 if TYPE_CHECKING:
     from groq_vcr.engine import SessionStats
@@ -30,6 +34,8 @@ LAST_RUN_INI = "groq_vcr_last_run"
 
 _STATS = pytest.StashKey[list["SessionStats"]]()
 _LAST_RUN_PROBLEM = pytest.StashKey[str]()
+_WRITTEN = pytest.StashKey[Path]()
+_WORKERS = pytest.StashKey[int]()
 
 
 def record_stats(config: pytest.Config, stats: SessionStats) -> None:
@@ -46,24 +52,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="End-of-run summary: totals (default), one line per cassette, or off.",
     )
     group.addoption(
+        "--groq-vcr-report",
         "--groq-vcr-last-run",
+        dest="groq_vcr_report",
         default=None,
         metavar="FILE",
-        help="Where to write the end-of-run record that 'groq-vcr check --unused' reads, relative to the rootdir "
-        f"('off': do not write it). Default: pytest's cache folder ({DEFAULT_LAST_RUN}), nothing when the cache "
-        f"is disabled (-p no:cacheprovider). Overrides the {LAST_RUN_INI} ini key.",
+        help="Where to write the run report (JSON) that 'groq-vcr check --unused' and 'groq-vcr report merge' "
+        f"read, relative to the rootdir ('off': do not write it). Default: pytest's cache folder ({DEFAULT_LAST_RUN}), "
+        f"nothing when the cache is disabled (-p no:cacheprovider). Overrides the {LAST_RUN_INI} ini key.",
     )
     parser.addini(
         LAST_RUN_INI,
         default="",
-        help="Where to write the end-of-run record 'groq-vcr check --unused' reads, relative to the rootdir "
+        help="Where to write the run report 'groq-vcr check --unused' reads, relative to the rootdir "
         "('off': do not write it; default: pytest's cache folder).",
     )
 
 
 def _last_run_path(config: pytest.Config) -> Path | None:
     """Where this run's record goes: the option, the ini key, else pytest's cache (None: not written)."""
-    value = config.getoption("--groq-vcr-last-run")
+    value = config.getoption("groq_vcr_report")
     if value is None:
         value = config.getini(LAST_RUN_INI) or None
     if value is not None:
@@ -80,14 +88,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if workeroutput is not None:  # an xdist worker: hand the stats to the controller
         workeroutput["groq_vcr_stats"] = [vars(s) for s in stats]
         return
-    if not stats:
+    shard = shard_of(config)
+    if not stats and shard is None:  # a shard always leaves its report: the merge expects one per shard
         return
     try:
         target = _last_run_path(config)
         if target is not None:
             from groq_vcr.engine import write_last_run
+            from groq_vcr.engine._last_run import now_iso
+            from groq_vcr.report import RunInfo
 
-            write_last_run(target, stats)
+            run = RunInfo(
+                finished=now_iso(),
+                shard=shard.label if shard else None,
+                sharding=shard.by if shard else None,
+                workers=config.stash.get(_WORKERS, 0),
+                sharded=shard is not None,
+            )
+            config.stash[_WRITTEN] = write_last_run(target, stats, rootdir=config.rootpath, run=run)
     except OSError as exc:  # best effort: a read-only project must not fail the run
         where = f" {exc.filename}" if exc.filename else ""
         config.stash[_LAST_RUN_PROBLEM] = f"last-run record not written:{where} {exc.strerror or exc}"
@@ -97,8 +115,25 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 def pytest_testnodedown(node: Any, error: Any) -> None:
     from groq_vcr.engine import SessionStats
 
+    config = node.config
+    config.stash[_WORKERS] = config.stash.get(_WORKERS, 0) + 1
     for stats in getattr(node, "workeroutput", {}).get("groq_vcr_stats", []):
-        record_stats(node.config, SessionStats(**stats))
+        record_stats(config, SessionStats(**stats))
+
+
+def _sharded_lines(config: pytest.Config) -> list[str]:
+    shard = shard_of(config)
+    if shard is None or getattr(config, "workeroutput", None) is not None:
+        return []
+    written = config.stash.get(_WRITTEN, None)
+    if written is not None:
+        where = f"report: {written}"
+    elif config.stash.get(_LAST_RUN_PROBLEM, None) is not None:
+        where = "no report was written"
+    else:
+        where = "no report was written (pytest's cache is disabled): give --groq-vcr-report FILE"
+    judged = "unused interactions are judged by 'groq-vcr report merge'"
+    return [f"groq-vcr: sharded run ({shard.describe()}): {judged}; {where}"]
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -109,6 +144,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     problem = config.stash.get(_LAST_RUN_PROBLEM, None)
     if problem is not None:
         terminalreporter.write_line(f"groq-vcr: {problem}")
+    for line in _sharded_lines(config):
+        terminalreporter.write_line(line)
     if mode == "off" or not stats:
         return
     replayed = sum(s.replayed for s in stats)

@@ -31,7 +31,13 @@ class VerifiedInteraction:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (it travels from pytest-xdist workers to the controller)."""
-        return {"label": self.label, "ok": self.report.ok, "summary": self.report.summary(), "text": str(self.report)}
+        return {
+            "label": self.label,
+            "ok": self.report.ok,
+            "summary": self.report.summary(),
+            "text": str(self.report),
+            "index": self.index,
+        }
 
 
 def verify_live(

@@ -25,7 +25,10 @@ Faults are chosen per request, two ways:
 * by model name: ``fail-404``, ``fail-429``, ``fail-500``, ... (see :data:`FAIL_MODELS`), ``fail-stream``
   (an ``event: error`` frame mid-stream); any other unknown model gets Groq's 404 ``model_not_found``;
 * by a queue on the config: ``config.enqueue("/chat/completions", FakeReply.rate_limited())`` makes the next
-  matching call return that reply, then normal service resumes.
+  matching call return that reply, then normal service resumes;
+* by a request limit: ``FakeGroqConfig(request_limit=6, limit_window=2.0)`` answers at most 6 requests per
+  2-second window and Groq's 429 beyond (counted in ``config.rate_limited``), with ``x-ratelimit-*-requests``
+  headers that describe the window.
 
 ``server.handle`` gives what a test needs of the running server (``port``, ``running``, ``stop()``);
 ``serve_fake_groq(port=...)`` picks the port. Serving an ASGI app of your own in a thread is not offered here:

@@ -48,6 +48,8 @@ class Call:
     form: FormData | None = None
     digest: bytes = b""
     model: str | None = None
+    request_window: tuple[int, float] | None = None
+    """(remaining, seconds until reset) of ``FakeGroqConfig.request_limit``'s window, when there is one."""
 
     @property
     def accepts_gzip(self) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -50,16 +52,27 @@ class FakeGroqConfig:
     created: int = DEFAULT_CREATED
     """The ``created`` timestamp of every response when deterministic."""
     models: tuple[ModelInfo, ...] = DEFAULT_MODELS
+    request_limit: int | None = None
+    """Requests the server answers per window, over every key and model (None: no limit). Beyond it a request
+    gets Groq's 429 ``rate_limit_exceeded`` with ``retry-after``, and the ``x-ratelimit-*-requests`` headers of
+    every answer describe this window (limit, remaining, reset) instead of Groq's per-day numbers."""
+    limit_window: float = 60.0
+    """Seconds in a window of ``request_limit`` (a minute, as Groq's RPM; tests make it short). Windows are fixed:
+    they start when the config is made and follow each other."""
 
     requests: Counter[str] = field(default_factory=Counter, init=False)
     """Requests received, by path (``/openai/v1/chat/completions``)."""
     events_sent: Counter[str] = field(default_factory=Counter, init=False)
     """SSE events written, by path."""
     received: list[ReceivedRequest] = field(default_factory=list, init=False)
+    rate_limited: int = field(default=0, init=False)
+    """Requests answered 429 because ``request_limit`` was reached."""
     _queue: list[tuple[str, FakeReply]] = field(default_factory=list, init=False, repr=False)
     _seen: Counter[str] = field(default_factory=Counter, init=False, repr=False)
     _model_calls: Counter[str] = field(default_factory=Counter, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _epoch: float = field(default_factory=time.monotonic, init=False, repr=False)
+    _window: tuple[int, int] = field(default=(-1, 0), init=False, repr=False)
 
     def enqueue(self, path_suffix: str, reply: FakeReply, times: int = 1) -> None:
         """Answer the next ``times`` requests whose path ends with ``path_suffix`` with ``reply``, in FIFO order."""
@@ -106,6 +119,25 @@ class FakeGroqConfig:
         with self._lock:
             self._model_calls[model] += 1
             return self._model_calls[model]
+
+    def _take_request(self) -> tuple[bool, int, float] | None:
+        """Count a request against ``request_limit``: (allowed, remaining, seconds until the window ends), or None
+        when there is no limit."""
+        if self.request_limit is None:
+            return None
+        with self._lock:
+            elapsed = time.monotonic() - self._epoch
+            window = math.floor(elapsed / self.limit_window)
+            reset = (window + 1) * self.limit_window - elapsed
+            index, used = self._window
+            used = used if index == window else 0
+            allowed = used < self.request_limit
+            if allowed:
+                used += 1
+            else:
+                self.rate_limited += 1
+            self._window = (window, used)
+            return allowed, self.request_limit - used, reset
 
     def _count_event(self, path: str) -> None:
         with self._lock:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Awaitable, Callable
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from groq_vcr.cassette import format_go_duration
 from groq_vcr.testing._call import Call, Reject, bad_request
 from groq_vcr.testing._config import FakeGroqConfig, ReceivedRequest
 from groq_vcr.testing._keys import auth_failure
@@ -61,6 +63,12 @@ def endpoint(config: FakeGroqConfig, handler: Handler) -> Callable[[Request], Aw
         failure = auth_failure(config, request)
         if failure is not None:
             return canned_response(call, failure)
+        window = config._take_request()
+        if window is not None:
+            allowed, remaining, reset = window
+            call.request_window = (remaining, reset)
+            if not allowed:
+                return canned_response(call, _over_the_limit(config, reset))
         call.reply = config._pop(path)
         content_type = request.headers.get("content-type", "")
         try:
@@ -81,6 +89,20 @@ def endpoint(config: FakeGroqConfig, handler: Handler) -> Callable[[Request], Aw
             return canned_response(call, reject.reply)
 
     return handle
+
+
+def _over_the_limit(config: FakeGroqConfig, reset: float) -> FakeReply:
+    """Groq's 429 for a request beyond ``request_limit``, with ``retry-after`` at the end of the window."""
+    limit = config.request_limit
+    wait = format_go_duration(math.ceil(reset * 1000) * 1_000_000)
+    message = (
+        "Rate limit reached in organization `org_01fakegroqlocal0000000000` service tier `on_demand` on requests "
+        f"per minute (RPM): Limit {limit}, Used {limit}, Requested 1. "
+        f"Please try again in {wait}. Need more tokens? Upgrade to Dev Tier today at "
+        "https://console.groq.com/settings/billing"
+    )
+    retry_after = f"{math.ceil(reset * 1000) / 1000:g}"
+    return FakeReply.error(429, message, "requests", "rate_limit_exceeded", {"retry-after": retry_after})
 
 
 async def _dispatch(call: Call, handler: Handler, extra_digest: list[bytes]) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import json
+import math
 import string
 from typing import Any
 
@@ -33,7 +34,7 @@ def groq_headers(call: Call, *, content_type: str, tokens_used: int = 0) -> dict
     reset_requests_ms = max(1, round(used_requests * 86_400_000 / rpd / 10)) * 10
     reset_tokens_ms = max(1, round(tokens_used * 60_000 / tpm / 10)) * 10 if tokens_used else 0
     ray = call.derived_bytes("cf-ray", 8).hex()
-    return {
+    headers = {
         "content-type": content_type,
         "cache-control": "private, max-age=0, no-store, no-cache, must-revalidate",
         "vary": "Origin, Accept-Encoding",
@@ -51,6 +52,13 @@ def groq_headers(call: Call, *, content_type: str, tokens_used: int = 0) -> dict
         "server": "cloudflare",
         "cf-ray": f"{ray[:16]}-DFW",
     }
+    limit = call.config.request_limit
+    if limit is not None and call.request_window is not None:
+        remaining, reset = call.request_window
+        headers["x-ratelimit-limit-requests"] = str(limit)
+        headers["x-ratelimit-remaining-requests"] = str(remaining)
+        headers["x-ratelimit-reset-requests"] = format_go_duration(math.ceil(reset * 1000) * 1_000_000)
+    return headers
 
 
 def _cf_bm_cookie(call: Call) -> str:

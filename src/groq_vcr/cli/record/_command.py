@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -23,6 +25,7 @@ from groq_vcr.cli.record._sender import (
     read_text_file,
 )
 from groq_vcr.errors import CassetteFormatError, GroqVcrError, InputError, RateLimitExhaustedError, SecretFoundError
+from groq_vcr.pacing import BUDGET_DIR_ENV, SharedBudget, parse_share
 from groq_vcr.redaction import Redactor
 
 _HINTS: list[tuple[type[GroqVcrError], str]] = [
@@ -208,6 +211,13 @@ def _send_all(
     help="Longest single wait for a rate-limit reset or retry-after; longer ones stop the recording.",
 )
 @click.option(
+    "--rate-share",
+    metavar="SHARE",
+    help="Stay within this share of the organisation's rate limits (1/4 when 4 machines record at once); "
+    f"the groq-vcr record processes of this machine share it (a budget in ${BUDGET_DIR_ENV}, else the temporary "
+    "folder).",
+)
+@click.option(
     "--timeout",
     default=600.0,
     show_default=True,
@@ -224,6 +234,7 @@ def record(
     base_url: str | None,
     max_retries: int,
     max_wait: float,
+    rate_share: str | None,
     timeout: float,
 ) -> None:
     """Record calls given as curl commands or request specs into the cassette OUTPUT (appending to it).
@@ -262,7 +273,11 @@ def record(
             click.echo(f"wrote {len(interactions)} interaction(s) to {output} ({len(saved.interactions)} in total)")
             return
         policy = RetryPolicy(max_retries=max_retries, max_wait_s=max_wait)
-        with SpecRecorder(pacer=Pacer(policy), api_key=env_api_key(), base_url=base_url, timeout_s=timeout) as rec:
+        budget = _budget(rate_share, env_api_key(), max_wait)
+        recorder = SpecRecorder(
+            pacer=Pacer(policy), api_key=env_api_key(), base_url=base_url, timeout_s=timeout, budget=budget
+        )
+        with recorder as rec:
             for spec in specs:  # every request must be sendable before the first one goes out
                 rec.prepare(spec)
             results, failure = _send_all(specs, rec, redactor)
@@ -291,6 +306,20 @@ def record(
         saved_note = f"; the {len(results)} call(s) before it were saved to {output}" if results else ""
         fail(redactor.redact_text(str(failure)) + saved_note, hint_for(failure))
     click.echo(f"wrote {len(results)} interaction(s) to {output} ({total} in total)")
+
+
+def _budget(rate_share: str | None, api_key: str | None, max_wait: float) -> SharedBudget | None:
+    """The machine's budget for ``--rate-share`` (None without it)."""
+    if rate_share is None:
+        return None
+    share = parse_share(rate_share, where="--rate-share")
+    folder = os.environ.get(BUDGET_DIR_ENV) or Path(tempfile.gettempdir()) / f"groq-vcr-budget-{_user()}"
+    return SharedBudget(folder, share, credential=api_key or "", max_wait_s=max_wait)
+
+
+def _user() -> str:
+    getuid = getattr(os, "getuid", None)
+    return str(getuid()) if getuid is not None else "user"
 
 
 def _pacing_note(result: CallResult) -> str:

@@ -33,6 +33,7 @@ from groq_vcr.cli.record._pacing import Pacer, RateLimitState, parse_rate_limit_
 from groq_vcr.cli.record._request_spec import RequestSpec
 from groq_vcr.engine import collect_headers, finish_response, request_from_httpx, response_head_from_httpx, status_text
 from groq_vcr.errors import GroqVcrError, InputError
+from groq_vcr.pacing import SharedBudget, origin_of, tokens_used
 
 __all__ = [
     "CallResult",
@@ -115,8 +116,11 @@ class SpecRecorder:
         base_url: str | None = None,
         timeout_s: float = 600.0,
         transport: httpx.BaseTransport | None = None,
+        budget: SharedBudget | None = None,
     ) -> None:
         self.pacer = pacer or Pacer()
+        self.budget = budget
+        """This machine's share of the organisation's limits (``--rate-share``), shared with other processes."""
         self.api_key = api_key
         self.base_url = base_url
         self._client = httpx.Client(
@@ -148,8 +152,16 @@ class SpecRecorder:
         url = redirect_url(spec.url, self.base_url)
         waited = self.pacer.before_call()
         attempt = 0
+        origin = origin_of(url)
         while True:
+            if self.budget is not None:
+                waited += self.budget.before_send(origin)
             interaction, state = self._send_once(spec, url, headers, body)
+            if self.budget is not None:
+                self.budget.on_response(origin, interaction.response.code, interaction.response.headers)
+                tokens = tokens_used(interaction.response.body_bytes)
+                if tokens:
+                    self.budget.on_tokens(origin, tokens)
             delay = self.pacer.after_response(interaction.response.code, state, attempt)
             if delay is None:
                 return CallResult(spec, interaction, attempts=attempt + 1, waited_s=waited, rate_limits=state)

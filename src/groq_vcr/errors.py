@@ -121,5 +121,13 @@ class RateLimitExhaustedError(GroqVcrError):
     """Waiting out a rate limit would take longer than allowed, or the retries are used up."""
 
 
+class FaultArgumentError(GroqVcrError, ValueError):
+    """A fault was given an argument it does not take, or a value it does not accept.
+
+    The message names the fault as it was written (``delay(first_byte='soon')``) and what it accepts. A
+    ``ValueError`` too, so ``except ValueError`` around fault building keeps working.
+    """
+
+
 class CassetteExpiredWarning(UserWarning):
     """A cassette is older than its maximum age; it is replayed anyway (action ``warn``)."""

@@ -76,8 +76,8 @@ def test_retry_after_rewriting(mode: str, headers: list[tuple[str, str]], expect
         (("nope",), {}, "unknown fault 'nope'"),
         ((faults.cut_stream(1),), {"after_events": 2}, "only the selectors"),
         (("rate_limited",), {"interaction": 0}, "cannot be selected by `interaction`"),
-        (("delay",), {"first_byte": -1}, "0 seconds or more"),
-        (("cut_stream",), {"after_events": 1, "times": -1}, "times must be 0 or more"),
+        (("delay",), {"first_byte": -1}, r"delay\(first_byte=-1\): must be a number of seconds, 0 or more"),
+        (("cut_stream",), {"after_events": 1, "times": -1}, r"cut_stream\(times=-1\): must be a whole number"),
     ],
 )
 def test_build_fault_errors_say_what_to_fix(args: tuple[object, ...], kwargs: dict[str, object], message: str) -> None:

@@ -97,6 +97,8 @@ class CassetteSession:
         self.record_mode = self.options.record_mode
         """The mode in force: the option's, or ``all`` while an expired cassette is re-recorded."""
         self._replace_all = False
+        if self.options.faults is not None:
+            self.options.faults.attach()
         if self.existed and self.options.max_age is not None and not self.options.verify:
             self._check_age()
 

@@ -1,4 +1,7 @@
-"""Fault injection on replay: make a recorded Groq interaction fail the way Groq fails, without editing the cassette.
+"""Fault injection: make a Groq interaction fail the way Groq fails, without editing the cassette.
+
+Faults apply to replayed answers and, while recording, to the copy of the live answer the test sees (the
+cassette gets the clean answer), so a fault test passes on its first recording run and on every replay.
 
 A :class:`FaultPlan` holds :class:`Fault` values; the transport layer asks it, for every request of a session,
 what to change. Two kinds of fault exist:
@@ -8,10 +11,11 @@ what to change. Two kinds of fault exist:
   :func:`invalid_api_key` 401, :func:`capacity_exceeded` 498, :func:`error_response` any), or a connection that
   drops before a response (:func:`drop_connection` with no ``after_events``). They consume nothing, so the
   SDK's retry gets the recorded answer once the fault has been used up (``times=``).
-- **body faults** alter how a replayed interaction is delivered: :func:`cut_stream` ends a stream after N events
+- **body faults** alter how an interaction is delivered: :func:`cut_stream` ends a stream after N events
   (no ``[DONE]``), :func:`stream_error` sends Groq's ``event: error`` frame after N events,
   :func:`drop_connection` with ``after_events`` breaks the connection mid-body, and :func:`delay` holds the
-  first byte and/or paces the events.
+  first byte and/or paces the events. One that keeps the whole answer from the client (a cut or frame before
+  the end, a drop, a wait past the read timeout) does not use the interaction up: the retry gets it.
 
 Every fault is selected by ``path`` (the URL path ends with it), ``method``, ``interaction`` (the recorded
 interaction's index; body faults only), ``nth`` (the 0-based positions among the requests the other selectors
@@ -258,6 +262,18 @@ class BodyAlteration:
     def disconnect_message(self) -> str:
         """The message of the error raised when the connection drops mid-body."""
         return _RESET if self.ending == "reset" else _INCOMPLETE
+
+    def cuts_short(self, events: int) -> bool:
+        """Whether a body of ``events`` events delivered this way stops before its end (or breaks)."""
+        if self.end_after is None:
+            return False
+        return self.ending in ("drop", "reset") or self.end_after < events
+
+    def times_out(self, read_timeout: float | None, events: int) -> bool:
+        """Whether a client with this read timeout gives up before the body of ``events`` events is complete."""
+        if read_timeout is None:
+            return False
+        return self.first_byte > read_timeout or (self.between_events > read_timeout and events > 1)
 
 
 class FaultPlan:

@@ -93,3 +93,26 @@ def test_rate_limited_body_and_headers_match_groq() -> None:
     assert headers["X-Ratelimit-Remaining-Requests"] == "0"
     assert b'"code":"rate_limit_exceeded"' in fault.body
     assert b"Please try again in 2.5s" in fault.body
+
+
+@pytest.mark.parametrize(
+    ("alteration", "events", "read_timeout", "cut_short", "times_out"),
+    [
+        (faults.BodyAlteration(end_after=3, ending="cut"), 5, None, True, False),
+        (faults.BodyAlteration(end_after=5, ending="cut"), 5, None, False, False),  # nothing was left out
+        (faults.BodyAlteration(end_after=2, ending="error"), 5, None, True, False),
+        (faults.BodyAlteration(end_after=9, ending="error"), 5, None, False, False),  # the frame after [DONE]
+        (faults.BodyAlteration(end_after=9, ending="drop"), 5, None, True, False),  # the connection still breaks
+        (faults.BodyAlteration(end_after=0, ending="reset"), 1, None, True, False),
+        (faults.BodyAlteration(first_byte=2), 1, 1.0, False, True),
+        (faults.BodyAlteration(first_byte=2), 1, None, False, False),  # no read timeout: it only waits
+        (faults.BodyAlteration(first_byte=0.5), 1, 1.0, False, False),
+        (faults.BodyAlteration(between_events=2), 5, 1.0, False, True),
+        (faults.BodyAlteration(between_events=2), 1, 1.0, False, False),  # one chunk: no wait between events
+    ],
+)
+def test_which_deliveries_keep_the_whole_answer_from_the_client(
+    alteration: faults.BodyAlteration, events: int, read_timeout: float | None, cut_short: bool, times_out: bool
+) -> None:
+    assert alteration.cuts_short(events) is cut_short
+    assert alteration.times_out(read_timeout, events) is times_out

@@ -64,6 +64,10 @@ class Player:
         self.interactions = list(interactions)
         self.allow_repeats = allow_repeats
         self.play_counts = [0] * len(self.interactions)
+        """How many times each interaction answered a request (complete or not: a faulted one counts)."""
+        self._taken = [False] * len(self.interactions)
+        """Whether each interaction is used up (played, and not given back by :meth:`release`)."""
+        self._group_of: dict[int, _Group] = {}
         self.stats = PlayerStats()
         self._mask = mask
         self._buckets: dict[tuple[str, str], _Bucket] | None = None
@@ -113,10 +117,11 @@ class Player:
                 raw = self.interactions[index].request.body_bytes
                 group = groups.get(raw)
                 if group is None:
-                    groups[raw] = _Group([index], deque([index]))
+                    group = groups[raw] = _Group([index], deque([index]))
                 else:
                     group.indices.append(index)
                     group.pending.append(index)
+                self._group_of[index] = group
             bucket.by_bytes = groups
         return bucket.by_bytes
 
@@ -159,7 +164,17 @@ class Player:
             else:
                 return None
             self.play_counts[index] += 1
+            self._taken[index] = True
             return Played(index, self.interactions[index])
+
+    def release(self, index: int) -> None:
+        """Give interaction ``index`` back: a fault stopped its answer before the client had all of it, so the
+        next identical request (the SDK's retry) gets it again, in recorded order among its equals."""
+        with self._lock:
+            self._taken[index] = False
+            group = self._group_of.get(index)
+            if group is not None and index not in group.pending:
+                group.pending = deque(sorted([*group.pending, index]))
 
     def play_where(self, accepts: Callable[[int], bool]) -> Played | None:
         """vcrpy's order with a custom matcher: the first unplayed interaction ``accepts``; with repeats
@@ -170,7 +185,7 @@ class Player:
             for index in range(len(self.interactions)):
                 if not accepts(index):
                     continue
-                if not self.play_counts[index]:
+                if not self._taken[index]:
                     first = index
                     break
                 if first is None and self.allow_repeats:
@@ -178,6 +193,7 @@ class Player:
             if first is None:
                 return None
             self.play_counts[first] += 1
+            self._taken[first] = True
             return Played(first, self.interactions[first])
 
     def was_used_up(self, key: RequestKey) -> bool:

@@ -21,6 +21,7 @@ from groq_vcr.cassette import (
     Interaction,
     Probe,
     Request,
+    RequestKey,
     Response,
     body_text_or_bytes,
     cached_load,
@@ -47,9 +48,11 @@ log = logging.getLogger("groq_vcr.match")
 class PendingRecording:
     """A live response being passed through to the caller while a copy of its body is kept."""
 
-    def __init__(self, request: Request, head: Response) -> None:
+    def __init__(self, request: Request, head: Response, index: int = 0) -> None:
         self.request = request
         self.head = head
+        self.index = index
+        """Its number among the session's interactions: after the loaded ones, in the order requests were sent."""
         self.chunks: list[bytes] = []
         self.finished = False
         self.interaction: Interaction | None = None
@@ -91,6 +94,8 @@ class CassetteSession:
         )
         self._loaded_any = self.existed or bool(extras)
         self.pending: list[PendingRecording] = []
+        self._held: dict[RequestKey, list[PendingRecording]] = {}
+        """New recordings a fault kept from reaching the client whole, waiting for the retry (see :meth:`release`)."""
         self._lock = threading.Lock()
         self.age: CassetteAge | None = None
         self.expired_message: str | None = None
@@ -159,7 +164,14 @@ class CassetteSession:
         )
 
     def lookup(self, request: Probe) -> Played | None:
-        """The recorded answer to ``request``; None when it must be sent live; NoMatchError when it can't be."""
+        """The recorded answer to ``request``; None when it must be sent live; NoMatchError when it can't be.
+
+        A recording this session made, which a fault kept from reaching the client whole, answers first: the
+        retry gets it without a second live call, as a replay would give it the interaction again.
+        """
+        held = self._take_held(request) if self._held else None
+        if held is not None:
+            return held
         if self.options.verify:
             log.debug("%s %s: verify mode, sending live to compare with %s", request.method, request.raw_url, self.path)
             return None
@@ -217,10 +229,38 @@ class CassetteSession:
 
     def begin_recording(self, request: Request, head: Response) -> PendingRecording:
         """Register a live response; its place in the cassette is the order requests were sent in."""
-        pending = PendingRecording(request, head)
         with self._lock:
+            pending = PendingRecording(request, head, len(self.player) + len(self.pending))
             self.pending.append(pending)
         return pending
+
+    def release(self, played: Played, key: RequestKey) -> None:
+        """A fault stopped ``played`` before the client had the whole answer: it is not used up, so the next
+        request with ``key`` (the SDK's retry) gets it again. ``played`` is a loaded interaction, or one this
+        session recorded (see :meth:`hold`)."""
+        if played.index < len(self.player):
+            self.player.release(played.index)
+            return
+        recording = next((p for p in self.pending if p.index == played.index), None)
+        if recording is not None:
+            self.hold(recording, key)
+
+    def hold(self, recording: PendingRecording, key: RequestKey) -> None:
+        """Keep a finished new recording for the next request with ``key`` (a fault cut the live answer short)."""
+        with self._lock:
+            waiting = self._held.setdefault(key, [])
+            if recording not in waiting:
+                waiting.append(recording)
+                waiting.sort(key=lambda p: p.index)
+
+    def _take_held(self, request: Probe) -> Played | None:
+        with self._lock:
+            waiting = self._held.get(request.key)
+            if not waiting:
+                return None
+            recording = waiting.pop(0)
+        log.debug("%s %s: answered by #%d, recorded in this session", request.method, request.raw_url, recording.index)
+        return Played(recording.index, recording.finish())
 
     @property
     def recorded(self) -> list[Interaction]:

@@ -91,6 +91,7 @@ class CassetteSession:
             [*self.cassette.interactions, *extras],
             allow_repeats=self.options.allow_repeats,
             mask=self.options.redactor.mask,
+            match_headers=self.options.match_headers,
         )
         self._loaded_any = self.existed or bool(extras)
         self.pending: list[PendingRecording] = []
@@ -139,8 +140,9 @@ class CassetteSession:
         None when the session's request filter drops the request: it goes to the network, unrecorded.
         """
         request_filter, matcher = self.options.request_filter, self.options.matcher
+        tagged = self.options.match_headers
         if request_filter is None and matcher is None:
-            return probe(method, url, body, headers, self.options.redactor.mask)
+            return probe(method, url, body, headers, self.options.redactor.mask, tagged)
         live = live_request(method, url, body, headers)
         if request_filter is not None:
             filtered = request_filter(live)
@@ -148,7 +150,7 @@ class CassetteSession:
                 log.debug("%s %s: dropped by the request filter, sent live and not recorded", method, url)
                 return None
             live = filtered
-        found = probe(live.method, live.url, live.body_bytes, live.headers, self.options.redactor.mask)
+        found = probe(live.method, live.url, live.body_bytes, live.headers, self.options.redactor.mask, tagged)
         if matcher is not None:
             found.live = self.options.redactor.redact_request(live)
         return found

@@ -29,6 +29,7 @@ def use_cassette(
     redact: Mapping[str, Any] | None = None,
     project_root: str | Path = ".",
     faults: FaultPlan | Iterable[Fault] | None = None,
+    match_headers: Iterable[str] = (),
 ) -> Iterator[CassetteSession]:
     """Use the go-vcr v2 cassette at ``path`` for every httpx/httpx2 request made in the block.
 
@@ -37,7 +38,8 @@ def use_cassette(
     redaction rules (``headers``, ``json-fields``, ``query-params``, ``patterns``), added to the project's
     ``[tool.groq-vcr.redact]`` ones found under ``project_root``. ``faults`` (a
     :class:`~groq_vcr.faults.FaultPlan` or a list of faults) alter the answers in the block, replayed or
-    recorded. Nothing is saved if the block raises.
+    recorded. ``match_headers`` names request headers whose values tell otherwise identical requests apart
+    (concurrent calls tagged ``X-Call: a`` / ``X-Call: b``). Nothing is saved if the block raises.
     """
     plan = faults if isinstance(faults, FaultPlan) or faults is None else FaultPlan(faults)
     options = SessionOptions(
@@ -45,6 +47,7 @@ def use_cassette(
         allow_repeats=allow_repeats,
         redactor=redactor_for(Path(project_root), {OVERRIDES_KEY: dict(redact or {})}),
         faults=plan,
+        match_headers=(match_headers,) if isinstance(match_headers, str) else tuple(match_headers),
     )
     session = CassetteSession(path, options)
     with activate(session):

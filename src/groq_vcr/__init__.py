@@ -16,6 +16,7 @@ from groq_vcr._version import __version__
 _HOMES: dict[str, str] = {
     **dict.fromkeys(
         (
+            "ApiUnreachableError",
             "CassetteExpiredError",
             "CassetteExpiredWarning",
             "CassetteFormatError",
@@ -67,6 +68,7 @@ _HOMES: dict[str, str] = {
 }
 
 __all__ = [
+    "ApiUnreachableError",
     "Cassette",
     "CassetteDrift",
     "CassetteExpiredError",
@@ -128,6 +130,7 @@ if TYPE_CHECKING:
     )
     from groq_vcr.engine import CassetteSession, RecordMode, SessionStats, use_cassette
     from groq_vcr.errors import (
+        ApiUnreachableError,
         CassetteExpiredError,
         CassetteExpiredWarning,
         CassetteFormatError,

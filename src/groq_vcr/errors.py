@@ -117,6 +117,17 @@ class CassetteExpiredError(GroqVcrError):
     """A cassette is older than its maximum age and the chosen action is ``fail``."""
 
 
+class ApiUnreachableError(GroqVcrError):
+    """A call could not reach the API (connection refused, DNS, TLS, a timeout, a connection that broke)."""
+
+    def __init__(self, message: str, *, url: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+        """The URL that was called."""
+        self.reason = reason
+        """What the HTTP client said (``[Errno 111] Connection refused``)."""
+
+
 class RateLimitExhaustedError(GroqVcrError):
     """Waiting out a rate limit would take longer than allowed, or the retries are used up."""
 

@@ -11,6 +11,7 @@ import groq_vcr
 from groq_vcr import faults, testing
 
 PUBLIC = [
+    "ApiUnreachableError",
     "Cassette",
     "CassetteDrift",
     "CassetteExpiredError",

@@ -88,10 +88,7 @@ def diff(old: Path, new: Path, output_format: str, strict: bool) -> None:
     \b
     Exit codes: 0 no breaking drift, 1 breaking drift (or additive with --strict), 2 bad input.
     \b
-    Drift run (with GROQ_API_KEY set):
-      cp -r tests/cassettes /tmp/committed
-      pytest --record-mode=rewrite
-      groq-vcr diff /tmp/committed tests/cassettes --format markdown
+    A drift run against the live API (re-send the recorded requests, compare): groq-vcr drift tests/cassettes
     """
     try:
         drift = drift_between(old, new, strict=strict)

@@ -39,12 +39,13 @@ def human_duration(seconds: float) -> str:
     return f"{hours}h{minutes}m" if minutes else f"{hours}h"
 
 
-_NOISE = re.compile(r"\.\d{3,}")
+_NOISE = re.compile(r"\.\d{3,}|[hm]0s$|h0m")
+"""Computed durations: to the micro/nanosecond (``1.999946207s``), or with Go's empty units (``10m0s``, ``1h0m0s``)."""
 
 
 def humanize_durations(text: str) -> str:
-    """``text`` with every Go duration computed down to the micro- or nanosecond (``9m59.999951859s``, never a
-    value a person wrote, like ``7.66s`` or ``60s``) written as :func:`human_duration` does."""
+    """``text`` with every computed Go duration (``9m59.999951859s``, ``10m0s``) written as :func:`human_duration`
+    does; values a person or a header wrote (``7.66s``, ``60s``, ``2m59.56s``) stay as they are."""
 
     def replace(match: re.Match[str]) -> str:
         found = match.group(0)

@@ -222,7 +222,10 @@ def test_the_drift_job_fails_on_a_changed_schema_with_a_markdown_summary(tmp_pat
     assert result.returncode == 1, result.stdout + result.stderr
     report = summary.read_text(encoding="utf-8")
     assert report.startswith("## Schema drift: DRIFT: ")
-    assert "- `usage.total_tokens`: removed (int) — 4 interactions: `cassettes/groq_chat_stream.yaml` #0" in report
+    assert (
+        "- `usage.total_tokens`: removed (int) — 4 interactions: POST /openai/v1/chat/completions in "
+        "`cassettes/groq_chat_stream.yaml` #0, " in report
+    )
     assert "- `usage.cost`: added (float) — " in report
 
 

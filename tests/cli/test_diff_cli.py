@@ -159,8 +159,8 @@ def test_missing_cassette_and_interaction_are_breaking(folders: tuple[Path, Path
         "",
         "### Additive",
         "",
-        "- `<interaction>`: only in NEW (a new request) — `test_chat/test_reasoning.yaml` #1 POST "
-        "/openai/v1/chat/completions (new)",
+        "- `<interaction>`: only in NEW (a new request) — POST /openai/v1/chat/completions (new) in "
+        "`test_chat/test_reasoning.yaml` #1",
         "",
         "**Unchanged:** 2 interaction(s) in 2 cassette(s): `test_chat/test_reasoning.yaml`, "
         "`test_chat/test_stream.yaml`.",
@@ -179,10 +179,8 @@ def test_the_markdown_report_lists_a_change_once_with_every_interaction_it_affec
     assert lines[0] == "## Schema drift: DRIFT: 6 breaking, 0 additive, 0 info in 7 interaction(s) of 7 cassette(s)"
     (change,) = [line for line in lines if line.startswith("- ")]
     assert change == (
-        "- `usage.total_tokens`: removed (int) — 6 interactions: `test_0.yaml` #0 POST /openai/v1/chat/completions; "
-        "`test_1.yaml` #0 POST /openai/v1/chat/completions; `test_2.yaml` #0 POST /openai/v1/chat/completions; "
-        "`test_3.yaml` #0 POST /openai/v1/chat/completions; `test_4.yaml` #0 POST /openai/v1/chat/completions; "
-        "and 1 more"
+        "- `usage.total_tokens`: removed (int) — 6 interactions: POST /openai/v1/chat/completions in `test_0.yaml` "
+        "#0, `test_1.yaml` #0, `test_2.yaml` #0, `test_3.yaml` #0, `test_4.yaml` #0; and 1 more"
     )
     assert lines[-1] == "**Unchanged:** 1 interaction(s) in 1 cassette(s): `test_6.yaml`."
     assert "####" not in output

@@ -82,10 +82,9 @@ def test_additive_drift_fails_only_with_strict(
     assert lines[0].startswith("## Schema drift: ")
     changes = [line for line in lines if line.startswith("- `usage.cost`")]
     assert changes == [
-        "- `usage.cost`: added (float) — 4 interactions: `cassettes/groq_chat_stream.yaml` #0 POST "
-        "/openai/v1/chat/completions; `cassettes/seeds/chat_gpt_oss_reasoning.yaml` #0 POST "
-        "/openai/v1/chat/completions; `cassettes/seeds/vision_ocr_000.yaml` #0 POST /openai/v1/chat/completions; "
-        "`cassettes/seeds/vision_ocr_001.yaml` #0 POST /openai/v1/chat/completions"
+        "- `usage.cost`: added (float) — 4 interactions: POST /openai/v1/chat/completions in "
+        "`cassettes/groq_chat_stream.yaml` #0, `cassettes/seeds/chat_gpt_oss_reasoning.yaml` #0, "
+        "`cassettes/seeds/vision_ocr_000.yaml` #0, `cassettes/seeds/vision_ocr_001.yaml` #0"
     ]
     assert "### Additive" in lines
 

@@ -82,26 +82,34 @@ class ChangeGroup:
     """One change, found in one or more interactions (for the grouped report)."""
 
     change: SchemaChange
-    where: list[str] = field(default_factory=list)
-    """One label per affected interaction: the cassette in backticks and the interaction (``#0 POST /path``)."""
+    where: list[tuple[str, str | None]] = field(default_factory=list)
+    """``(cassette, interaction label)`` per affected interaction; the label is None for a whole cassette."""
     nested: int = 0
 
-    def add(self, where: str, nested: int) -> None:
+    def add(self, cassette: str, label: str | None, nested: int) -> None:
         """Count one more interaction with this change."""
-        self.where.append(where)
+        self.where.append((cassette, label))
         self.nested = max(self.nested, nested)
 
     def markdown(self, limit: int = 5) -> str:
-        """The change and the interactions it affects, at most ``limit`` of them named."""
+        """The change and where it was seen, grouped by request (``POST /openai/v1/chat/completions in`` the
+        cassettes and interaction numbers), at most ``limit`` interactions named and the rest counted."""
         nested = f" (+{self.nested} nested)" if self.nested else ""
-        shown = "; ".join(self.where[:limit])
+        by_request: dict[str, list[str]] = {}
+        for cassette, label in self.where[:limit]:
+            number, _, request = (label or "").partition(" ")
+            by_request.setdefault(request, []).append(f"`{cassette}` {number}".rstrip())
+        places = "; ".join(
+            f"{request} in {', '.join(names)}" if request else ", ".join(names) for request, names in by_request.items()
+        )
         more = f"; and {len(self.where) - limit} more" if len(self.where) > limit else ""
         count = f"{len(self.where)} interactions: " if len(self.where) > 1 else ""
-        return f"`{display_path(self.change.path)}`: {self.change.message}{nested} — {count}{shown}{more}"
+        return f"`{display_path(self.change.path)}`: {self.change.message}{nested} — {count}{places}{more}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""
-        return {**self.change.to_dict(), "nested": self.nested, "where": [w.replace("`", "") for w in self.where]}
+        where = [f"{cassette} {label}" if label else cassette for cassette, label in self.where]
+        return {**self.change.to_dict(), "nested": self.nested, "where": where}
 
 
 @dataclass(frozen=True)
@@ -158,13 +166,13 @@ class CassetteDrift:
         groups: dict[tuple[str, str, str], ChangeGroup] = {}
         for name, entries in self.entries:
             for entry in entries:
-                where = f"`{name}`" if entry.label == WHOLE_CASSETTE else f"`{name}` {entry.label}"
+                label = None if entry.label == WHOLE_CASSETTE else entry.label
                 for change in entry.report.changes:
                     key = (change.severity, change.path, change.message)
                     group = groups.get(key)
                     if group is None:
                         group = groups[key] = ChangeGroup(change)
-                    group.add(where, change.nested)
+                    group.add(name, label, change.nested)
         rank = {"breaking": 0, "additive": 1, "info": 2}
         return sorted(groups.values(), key=lambda g: rank[g.change.severity])
 

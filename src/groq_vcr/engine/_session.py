@@ -243,7 +243,8 @@ class CassetteSession:
         if played.index < len(self.player):
             self.player.release(played.index)
             return
-        recording = next((p for p in self.pending if p.index == played.index), None)
+        with self._lock:
+            recording = next((p for p in self.pending if p.index == played.index), None)
         if recording is not None:
             self.hold(recording, key)
 
@@ -261,6 +262,8 @@ class CassetteSession:
             if not waiting:
                 return None
             recording = waiting.pop(0)
+            if not waiting:
+                del self._held[request.key]
         log.debug("%s %s: answered by #%d, recorded in this session", request.method, request.raw_url, recording.index)
         return Played(recording.index, recording.finish())
 

@@ -148,7 +148,14 @@ def _emit(report: DriftRunReport, redactor: Redactor, output_format: str, output
     metavar="SECONDS",
     help="Longest single wait for a rate limit; a longer one stops the run (reported).",
 )
-@click.option("--timeout", default=600.0, show_default=True, type=click.FloatRange(0.1), metavar="SECONDS")
+@click.option(
+    "--timeout",
+    default=600.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    metavar="SECONDS",
+    help="Timeout of each call.",
+)
 def drift(
     paths: tuple[Path, ...],
     outputs: tuple[Path, ...],
@@ -170,9 +177,12 @@ def drift(
     them). When GITHUB_STEP_SUMMARY is set, the Markdown report is appended to it.
 
     \b
-    Exit codes: 0 no breaking drift; 1 breaking drift (or additive with --strict); 2 bad input, or the run could
-    not re-check everything (the API could not be reached, the key was rejected, a rate limit outlasted
-    --max-wait, a request cannot be sent again).
+    Exit codes:
+      0  every cassette re-checked, no breaking drift
+      1  breaking drift (or additive with --strict)
+      2  bad input, or the run could not re-check everything (the API could
+         not be reached, the key was rejected, a rate limit outlasted
+         --max-wait, a cassette could not be read or sent again)
     \b
     Examples:
       GROQ_API_KEY=gsk_... groq-vcr drift tests/cassettes --out drift.md

@@ -166,3 +166,70 @@ def test_the_fixture_with_use_cassette_is_no_error(pytester: pytest.Pytester) ->
     )
     result = _run(pytester)
     result.assert_outcomes(passed=1)
+
+
+VCRPY_CASSETTE = """\
+interactions:
+- request:
+    body: null
+    headers: {}
+    method: GET
+    uri: http://127.0.0.1:9/models
+  response:
+    body:
+      string: '{"data": []}'
+    headers:
+      Content-Type:
+      - application/json
+    status:
+      code: 200
+      message: OK
+version: 1
+"""
+
+
+def test_faults_on_a_cassette_vcrpy_plays_are_an_error_not_silently_ignored(pytester: pytest.Pytester) -> None:
+    folder = pytester.path / "cassettes" / "test_vcrpy"
+    folder.mkdir(parents=True)
+    for name in ("test_marker", "test_fixture"):
+        (folder / f"{name}.yaml").write_text(VCRPY_CASSETTE, encoding="utf-8")
+    pytester.makepyfile(
+        test_vcrpy="""
+        import httpx
+        import pytest
+
+        from groq_vcr import faults
+
+
+        @pytest.mark.vcr
+        @pytest.mark.groq_fault("server_error")
+        def test_marker():
+            raise AssertionError("the test body must not run")
+
+
+        @pytest.mark.vcr
+        def test_fixture(groq_faults):
+            groq_faults.add(faults.server_error())
+            assert httpx.get("http://127.0.0.1:9/models").json() == {"data": []}  # vcrpy replays it, unaltered
+        """
+    )
+    result = _run(pytester, "--record-mode=none")
+    result.assert_outcomes(failed=1, errors=1, passed=1)  # the marker's test fails before its body runs
+    result.stdout.fnmatch_lines(
+        [
+            "_* test_marker _*",
+            "test_vcrpy.py::test_marker: @pytest.mark.groq_fault: its cassette was not opened by groq-vcr (a cassette "
+            "vcrpy wrote is played by vcrpy itself), so the faults cannot apply to it; convert it to go-vcr v2 "
+            '(groq-vcr convert --in-place PATH, or vcrpy-cassettes = "convert" under [tool.groq-vcr])',
+        ],
+        consecutive=True,
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "_* ERROR at teardown of test_fixture _*",
+            "test_vcrpy.py::test_fixture: the faults added to groq_faults were not applied: its cassette was not "
+            "opened by groq-vcr*",
+        ],
+        consecutive=True,
+    )
+    assert "the test body must not run" not in result.stdout.str()

@@ -15,7 +15,7 @@ import pytest
 if TYPE_CHECKING:
     from groq_vcr.faults import FaultPlan
 
-__all__ = ["MARKER_HELP", "fault_plan_for", "uses_cassette"]
+__all__ = ["MARKER_HELP", "NOT_APPLIED", "fault_plan_for", "not_applied", "uses_cassette"]
 
 MARKER_HELP = (
     "groq_fault(fault, **settings): alter this test's Groq replies (replayed or recorded) without editing the "
@@ -51,6 +51,31 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             "the cassette once: pytest --record-mode=once)",
             pytrace=False,
         )
+
+
+NOT_APPLIED = (
+    "its cassette was not opened by groq-vcr (a cassette vcrpy wrote is played by vcrpy itself), so the faults "
+    "cannot apply to it; convert it to go-vcr v2 (groq-vcr convert --in-place PATH, or vcrpy-cassettes = "
+    '"convert" under [tool.groq-vcr])'
+)
+"""Why faults were not applied to a test that has a cassette."""
+
+
+def not_applied(item: pytest.Item, plan: FaultPlan) -> str | None:
+    """Why the faults of ``plan`` cannot apply to ``item``'s requests (None when they can, or when the user turned
+    cassettes off with --disable-recording)."""
+    if not plan.faults or plan.sessions or item.config.getoption("disable_recording", False):
+        return None
+    return NOT_APPLIED if uses_cassette(item) else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """The fixtures have opened the cassette: a fault that no groq-vcr cassette applies fails before the body."""
+    plan = item.stash.get(_PLAN, None)
+    why = not_applied(item, plan) if plan is not None else None
+    if why is not None:
+        pytest.fail(f"{item.nodeid}: @pytest.mark.groq_fault: {why}", pytrace=False)
 
 
 def fault_plan_for(item: pytest.Item) -> FaultPlan:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from groq_vcr._settings import redactor_for
-from groq_vcr.pytest_plugin._faults import fault_plan_for, uses_cassette
+from groq_vcr.pytest_plugin._faults import fault_plan_for, not_applied, uses_cassette
 
 if TYPE_CHECKING:
     from groq_vcr.faults import FaultPlan
@@ -57,10 +57,14 @@ def groq_faults(request: pytest.FixtureRequest) -> Iterator[FaultPlan]:
     """
     plan = fault_plan_for(request.node)
     yield plan
-    if plan.faults and not plan.sessions and not uses_cassette(request.node):
+    item = request.node
+    if plan.faults and not plan.sessions and not uses_cassette(item):
         pytest.fail(
-            f"{request.node.nodeid}: faults were added to groq_faults but the test opened no cassette, so none was "
+            f"{item.nodeid}: faults were added to groq_faults but the test opened no cassette, so none was "
             "applied and its requests reached the network unaltered; add @pytest.mark.vcr, or pass "
             "faults=groq_faults to groq_vcr.use_cassette(...)",
             pytrace=False,
         )
+    why = not_applied(item, plan)
+    if why is not None:
+        pytest.fail(f"{item.nodeid}: the faults added to groq_faults were not applied: {why}", pytrace=False)

@@ -965,7 +965,7 @@ def run(plan: Plan, folder: Path) -> tuple[Table, list[str]]:
         redactor = groq_vcr.Redactor()
         target = folder / f"save-n{n}.yaml"
 
-        def check(written: Cassette, text: str, target: Path = target) -> None:
+        def check(written: Cassette, text: str, target: Path = target, redactor: groq_vcr.Redactor = redactor) -> None:
             redactor.assert_clean_cassette(written, text, target)
 
         emit_times, save_times = [], []

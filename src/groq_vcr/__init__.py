@@ -16,10 +16,12 @@ from groq_vcr._version import __version__
 _HOMES: dict[str, str] = {
     **dict.fromkeys(
         (
+            "ApiUnreachableError",
             "CassetteExpiredError",
             "CassetteExpiredWarning",
             "CassetteFormatError",
             "CassetteSaveError",
+            "FaultArgumentError",
             "GroqVcrError",
             "InputError",
             "NoMatchError",
@@ -66,6 +68,7 @@ _HOMES: dict[str, str] = {
 }
 
 __all__ = [
+    "ApiUnreachableError",
     "Cassette",
     "CassetteDrift",
     "CassetteExpiredError",
@@ -73,6 +76,7 @@ __all__ = [
     "CassetteFormatError",
     "CassetteSaveError",
     "CassetteSession",
+    "FaultArgumentError",
     "Finding",
     "GroqVcrError",
     "InputError",
@@ -126,10 +130,12 @@ if TYPE_CHECKING:
     )
     from groq_vcr.engine import CassetteSession, RecordMode, SessionStats, use_cassette
     from groq_vcr.errors import (
+        ApiUnreachableError,
         CassetteExpiredError,
         CassetteExpiredWarning,
         CassetteFormatError,
         CassetteSaveError,
+        FaultArgumentError,
         GroqVcrError,
         InputError,
         NoMatchError,

@@ -117,8 +117,27 @@ class CassetteExpiredError(GroqVcrError):
     """A cassette is older than its maximum age and the chosen action is ``fail``."""
 
 
+class ApiUnreachableError(GroqVcrError):
+    """A call could not reach the API (connection refused, DNS, TLS, a timeout, a connection that broke)."""
+
+    def __init__(self, message: str, *, url: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+        """The URL that was called."""
+        self.reason = reason
+        """What the HTTP client said (``[Errno 111] Connection refused``)."""
+
+
 class RateLimitExhaustedError(GroqVcrError):
     """Waiting out a rate limit would take longer than allowed, or the retries are used up."""
+
+
+class FaultArgumentError(GroqVcrError, ValueError):
+    """A fault was given an argument it does not take, or a value it does not accept.
+
+    The message names the fault as it was written (``delay(first_byte='soon')``) and what it accepts. A
+    ``ValueError`` too, so ``except ValueError`` around fault building keeps working.
+    """
 
 
 class CassetteExpiredWarning(UserWarning):

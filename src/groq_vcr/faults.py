@@ -1,4 +1,7 @@
-"""Fault injection on replay: make a recorded Groq interaction fail the way Groq fails, without editing the cassette.
+"""Fault injection: make a Groq interaction fail the way Groq fails, without editing the cassette.
+
+Faults apply to replayed answers and, while recording, to the copy of the live answer the test sees (the
+cassette gets the clean answer), so a fault test passes on its first recording run and on every replay.
 
 A :class:`FaultPlan` holds :class:`Fault` values; the transport layer asks it, for every request of a session,
 what to change. Two kinds of fault exist:
@@ -8,10 +11,11 @@ what to change. Two kinds of fault exist:
   :func:`invalid_api_key` 401, :func:`capacity_exceeded` 498, :func:`error_response` any), or a connection that
   drops before a response (:func:`drop_connection` with no ``after_events``). They consume nothing, so the
   SDK's retry gets the recorded answer once the fault has been used up (``times=``).
-- **body faults** alter how a replayed interaction is delivered: :func:`cut_stream` ends a stream after N events
+- **body faults** alter how an interaction is delivered: :func:`cut_stream` ends a stream after N events
   (no ``[DONE]``), :func:`stream_error` sends Groq's ``event: error`` frame after N events,
   :func:`drop_connection` with ``after_events`` breaks the connection mid-body, and :func:`delay` holds the
-  first byte and/or paces the events.
+  first byte and/or paces the events. One that keeps the whole answer from the client (a cut or frame before
+  the end, a drop, a wait past the read timeout) does not use the interaction up: the retry gets it.
 
 Every fault is selected by ``path`` (the URL path ends with it), ``method``, ``interaction`` (the recorded
 interaction's index; body faults only), ``nth`` (the 0-based positions among the requests the other selectors
@@ -25,14 +29,28 @@ against Groq: ``RateLimitError`` with Groq's body, ``APIConnectionError``, ``API
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
+from groq_vcr._fault_checks import (
+    building,
+    check_choice,
+    check_count,
+    check_names,
+    check_positions,
+    check_seconds,
+    check_status,
+    check_text,
+    fault_name,
+)
 from groq_vcr._groq_api import error_json
 from groq_vcr.cassette import format_go_duration
+from groq_vcr.errors import FaultArgumentError
 
 __all__ = [
     "FAULT_BUILDERS",
@@ -43,6 +61,7 @@ __all__ = [
     "ErrorFrame",
     "ErrorResponse",
     "Fault",
+    "FaultArgumentError",
     "FaultHit",
     "FaultPlan",
     "build_fault",
@@ -78,20 +97,24 @@ class Fault:
     """Apply to the first ``times`` requests the selectors let through; None for all of them."""
 
     def __post_init__(self) -> None:
-        nth: Any = self.nth
-        if isinstance(nth, int):  # nth=0 reads better in a marker than nth=(0,)
-            object.__setattr__(self, "nth", (nth,))
-        elif nth is not None:
-            object.__setattr__(self, "nth", tuple(nth))
-        if self.times is not None and self.times < 0:
-            raise ValueError(f"times must be 0 or more, got {self.times}")
-        if self.nth is not None and any(n < 0 for n in self.nth):
-            raise ValueError(f"nth positions are 0-based and not negative, got {self.nth}")
+        name = self.name
+        # nth=0 reads better in a marker than nth=(0,)
+        object.__setattr__(self, "nth", check_positions(name, self.nth))
+        check_text(name, "path", self.path, optional=True)
+        check_text(name, "method", self.method, optional=True)
+        check_count(name, "interaction", self.interaction, optional=True)
+        check_count(name, "times", self.times, optional=True)
         if self.interaction is not None and self.answers_at_send:
-            raise ValueError(
-                f"{type(self).__name__} replaces the answer before a recorded interaction is chosen, so it cannot "
-                "be selected by `interaction`; select it by path, method, nth or times"
+            raise FaultArgumentError(
+                f"{name}(interaction={self.interaction!r}): this fault replaces the answer before a recorded "
+                "interaction is chosen, so it cannot be selected by `interaction`; select it by path, method, nth "
+                "or times"
             )
+
+    @property
+    def name(self) -> str:
+        """The fault's name in messages: the builder that is making it (``rate_limited``), else its class."""
+        return fault_name(type(self).__name__)
 
     @property
     def answers_at_send(self) -> bool:
@@ -124,6 +147,13 @@ class ErrorResponse(Fault):
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        why = " (an error: a 2xx answer would reach the SDK as an empty result)"
+        check_status(self.name, self.status, 400, 599, why)
+        if not isinstance(self.body, bytes):
+            raise FaultArgumentError(f"{self.name}(body={self.body!r}): must be bytes")
+
     @property
     def answers_at_send(self) -> bool:
         return True
@@ -136,6 +166,11 @@ class DropConnection(Fault):
     after_events: int | None = None
     reset: bool = False
     """Raise ``ReadError`` (connection reset by peer) instead of ``RemoteProtocolError`` (peer closed)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_count(self.name, "after_events", self.after_events, optional=True)
+        check_choice(self.name, "reset", self.reset, (False, True))
 
     @property
     def answers_at_send(self) -> bool:
@@ -154,6 +189,10 @@ class CutStream(Fault):
 
     after_events: int
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_count(self.name, "after_events", self.after_events)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ErrorFrame(Fault):
@@ -163,6 +202,13 @@ class ErrorFrame(Fault):
     message: str = "Service Unavailable"
     type: str = "internal_server_error"
     code: str | None = "internal_server_error"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_count(self.name, "after_events", self.after_events)
+        check_text(self.name, "message", self.message)
+        check_text(self.name, "type", self.type)
+        check_text(self.name, "code", self.code, optional=True)
 
     def frame(self) -> bytes:
         """The ``event: error`` frame, as Groq sends it."""
@@ -183,8 +229,8 @@ class Delay(Fault):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.first_byte < 0 or self.between_events < 0:
-            raise ValueError("delays must be 0 seconds or more")
+        check_seconds(self.name, "first_byte", self.first_byte)
+        check_seconds(self.name, "between_events", self.between_events)
 
 
 @dataclass(frozen=True)
@@ -217,6 +263,18 @@ class BodyAlteration:
         """The message of the error raised when the connection drops mid-body."""
         return _RESET if self.ending == "reset" else _INCOMPLETE
 
+    def cuts_short(self, events: int) -> bool:
+        """Whether a body of ``events`` events delivered this way stops before its end (or breaks)."""
+        if self.end_after is None:
+            return False
+        return self.ending in ("drop", "reset") or self.end_after < events
+
+    def times_out(self, read_timeout: float | None, events: int) -> bool:
+        """Whether a client with this read timeout gives up before the body of ``events`` events is complete."""
+        if read_timeout is None:
+            return False
+        return self.first_byte > read_timeout or (self.between_events > read_timeout and events > 1)
+
 
 class FaultPlan:
     """The faults in force for a cassette session, and a record of where they were applied.
@@ -228,8 +286,15 @@ class FaultPlan:
     def __init__(self, faults: Iterable[Fault] = ()) -> None:
         self.faults: list[Fault] = list(faults)
         self.hits: list[FaultHit] = []
+        self.sessions = 0
+        """How many cassette sessions this plan was given to (0: its faults were never in force)."""
         self._seen: dict[int, int] = {}
         self._lock = threading.Lock()
+
+    def attach(self) -> None:
+        """Count a cassette session that applies this plan (called when the session opens)."""
+        with self._lock:
+            self.sessions += 1
 
     def __bool__(self) -> bool:
         return bool(self.faults)
@@ -316,16 +381,45 @@ class FaultPlan:
 # ------------------------------------------------------------------------------------------------ builders
 
 Selector = Any  # keyword arguments forwarded to Fault: path, method, interaction, nth, times
+_SELECTORS = tuple(f.name for f in dataclasses.fields(Fault))
+_F = TypeVar("_F", bound=Callable[..., Fault])
+
+
+def _builder(function: _F) -> _F:
+    """Check a builder's keyword names and arguments where they are given; errors name the builder."""
+    name = function.__name__
+    signature = inspect.signature(function)
+    own = [p for p in signature.parameters if p != "select"]
+
+    @functools.wraps(function)
+    def build(*args: Any, **kwargs: Any) -> Fault:
+        check_names(name, kwargs, own, _SELECTORS)
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise FaultArgumentError(f"{name}(): {exc}; it takes {', '.join(own) or 'only selectors'}") from None
+        with building(name):
+            return function(*args, **kwargs)
+
+    return build  # type: ignore[return-value]
 
 
 def _json_error(
     status: int, message: str, type_: str, code: str | None, headers: Mapping[str, str], **select: Selector
 ) -> ErrorResponse:
+    name = fault_name("error_response")
+    check_text(name, "message", message)
+    check_text(name, "type_", type_)
+    check_text(name, "code", code, optional=True)
+    pairs = headers.items() if isinstance(headers, Mapping) else None
+    if pairs is None or not all(isinstance(k, str) and isinstance(v, str) for k, v in pairs):
+        raise FaultArgumentError(f"{name}(headers={headers!r}): must be a mapping of header names to string values")
     body = error_json(message, type_, code)
     all_headers = {"Content-Type": "application/json", **headers}
     return ErrorResponse(status=status, body=body, headers=tuple(all_headers.items()), **select)
 
 
+@_builder
 def error_response(
     status: int,
     message: str,
@@ -335,10 +429,11 @@ def error_response(
     headers: Mapping[str, str] | None = None,
     **select: Selector,
 ) -> ErrorResponse:
-    """Any status with Groq's JSON error body ``{"error": {"message", "type", "code"}}``."""
+    """Any error status (400-599) with Groq's JSON error body ``{"error": {"message", "type", "code"}}``."""
     return _json_error(status, message, type_, code, headers or {}, **select)
 
 
+@_builder
 def rate_limited(
     retry_after: float = 1.0,
     *,
@@ -347,6 +442,9 @@ def rate_limited(
     **select: Selector,
 ) -> ErrorResponse:
     """Groq's 429 ``rate_limit_exceeded`` with ``retry-after`` (seconds) and ``x-ratelimit-*`` headers."""
+    check_seconds("rate_limited", "retry_after", retry_after)
+    check_choice("rate_limited", "limit_type", limit_type, ("tokens", "requests"))
+    check_text("rate_limited", "model", model)
     if limit_type == "tokens":
         what = "tokens per minute (TPM): Limit 12000, Used 11861, Requested 1234"
         remaining = {"X-Ratelimit-Remaining-Requests": "999", "X-Ratelimit-Remaining-Tokens": "139"}
@@ -370,8 +468,10 @@ def rate_limited(
     return _json_error(429, message, limit_type, "rate_limit_exceeded", headers, **select)
 
 
+@_builder
 def server_error(status: int = 500, **select: Selector) -> ErrorResponse:
     """A 5xx as Groq sends it: 502 is Cloudflare's HTML page, 503 ``service_unavailable``, others JSON 500s."""
+    check_status("server_error", status, 500, 599, "; for a 4xx use error_response(status, message)")
     if status == 502:
         html = (
             "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -383,11 +483,13 @@ def server_error(status: int = 500, **select: Selector) -> ErrorResponse:
     return _json_error(status, "Internal Server Error", "internal_server_error", "internal_server_error", {}, **select)
 
 
+@_builder
 def invalid_api_key(**select: Selector) -> ErrorResponse:
     """Groq's 401 ``invalid_api_key``."""
     return _json_error(401, "Invalid API Key", "invalid_request_error", "invalid_api_key", {}, **select)
 
 
+@_builder
 def capacity_exceeded(**select: Selector) -> ErrorResponse:
     """Groq's 498 for the flex service tier at capacity (the SDKs raise ``APIStatusError`` and do not retry)."""
     message = (
@@ -397,11 +499,13 @@ def capacity_exceeded(**select: Selector) -> ErrorResponse:
     return _json_error(498, message, "internal_server_error", "capacity_exceeded", {}, **select)
 
 
+@_builder
 def cut_stream(after_events: int, **select: Selector) -> CutStream:
     """End the replayed body after ``after_events`` events, without ``[DONE]``."""
     return CutStream(after_events=after_events, **select)
 
 
+@_builder
 def stream_error(
     after_events: int = 1,
     message: str = "Service Unavailable",
@@ -414,11 +518,13 @@ def stream_error(
     return ErrorFrame(after_events=after_events, message=message, type=type_, code=code, **select)
 
 
+@_builder
 def drop_connection(after_events: int | None = None, *, reset: bool = False, **select: Selector) -> DropConnection:
     """The connection breaks: before the response (``after_events=None``) or after that many body events."""
     return DropConnection(after_events=after_events, reset=reset, **select)
 
 
+@_builder
 def delay(first_byte: float = 0.0, between_events: float = 0.0, **select: Selector) -> Delay:
     """Hold the first byte ``first_byte`` seconds and/or wait ``between_events`` seconds between events."""
     return Delay(first_byte=first_byte, between_events=between_events, **select)
@@ -437,20 +543,17 @@ FAULT_BUILDERS: dict[str, Callable[..., Fault]] = {
 }
 """Fault builders by name, for ``@pytest.mark.groq_fault("rate_limited", retry_after=3, times=2)``."""
 
-_SELECTORS = frozenset(f.name for f in dataclasses.fields(Fault))
-
 
 def build_fault(fault: Fault | str, /, **kwargs: Any) -> Fault:
-    """A fault from a :class:`Fault` (``kwargs`` override its selectors) or a builder name and its arguments."""
+    """A fault from a :class:`Fault` (``kwargs`` override its selectors) or a builder name and its arguments.
+
+    Raises :class:`FaultArgumentError` naming the fault and what it accepts.
+    """
     if isinstance(fault, Fault):
-        unknown = sorted(set(kwargs) - _SELECTORS)
-        if unknown:
-            raise TypeError(
-                f"{', '.join(unknown)}: only the selectors {', '.join(sorted(_SELECTORS))} can be given with a "
-                f"Fault object; pass the other settings to its builder"
-            )
-        return dataclasses.replace(fault, **kwargs) if kwargs else fault
-    builder = FAULT_BUILDERS.get(fault)
+        check_names(fault.name, kwargs, (), _SELECTORS)
+        with building(type(fault).__name__):
+            return dataclasses.replace(fault, **kwargs) if kwargs else fault
+    builder = FAULT_BUILDERS.get(fault) if isinstance(fault, str) else None
     if builder is None:
-        raise ValueError(f"unknown fault {fault!r}; use one of {', '.join(FAULT_BUILDERS)} or a Fault object")
+        raise FaultArgumentError(f"unknown fault {fault!r}; use one of {', '.join(FAULT_BUILDERS)} or a Fault object")
     return builder(**kwargs)

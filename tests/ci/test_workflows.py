@@ -3,14 +3,16 @@
 CI runs the suite twice: with the versions pinned in uv.lock, and with the newest release of every dependency
 (``tools/newest-deps.sh``, from ``.ci/run`` and from the replay workflow's ``newest`` job).
 
-``tools/ci-replay.sh`` and ``tools/drift.sh`` are run as subprocesses with ``GROQ_VCR_RUN=""`` (the commands of
-this virtual environment instead of ``uv run``); the drift run records against the local Groq-compatible server
-through ``GROQ_VCR_BASE_URL``, once as it is and once with a changed response schema.
+``tools/ci-replay.sh`` is run as a subprocess with ``GROQ_VCR_RUN=""`` (the commands of this virtual environment
+instead of ``uv run``); the drift workflow's own command line (``groq-vcr drift``) is run as the workflow writes it,
+against the local Groq-compatible server through ``GROQ_VCR_BASE_URL``, once as it is and once with a changed
+response schema.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -128,8 +130,10 @@ def test_drift_workflow_is_scheduled_with_the_key_from_secrets() -> None:
     assert set(workflow[True]) == {"schedule", "workflow_dispatch"}
     steps = workflow["jobs"]["drift"]["steps"]
     (drift,) = [s for s in steps if "run" in s]
-    assert drift["run"] == "tools/drift.sh cassettes"
+    assert drift["run"].startswith("uv run groq-vcr drift cassettes ")
     assert drift["env"]["GROQ_API_KEY"] == "${{ secrets.GROQ_API_KEY }}"
+    (keep,) = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
+    assert keep["if"] == "always()"
 
 
 # ------------------------------------------------------------------------------------------------ sharded runs
@@ -245,55 +249,71 @@ def test_ci_replay_stops_on_a_cassette_that_holds_a_secret(tmp_path: Path) -> No
     assert "passed" not in result.stdout, "the tests must not run after a failed scan"
 
 
-# ------------------------------------------------------------------------------------------------ drift.sh
+# ------------------------------------------------------------------------------------------------ the drift job
 
 
-def test_drift_against_an_unchanged_server_reports_no_drift(tmp_path: Path) -> None:
+def run_drift_step(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The drift workflow's command line as written there, in this venv and from the repository's root."""
+    (drift,) = [s for s in load_workflow("drift.yml")["jobs"]["drift"]["steps"] if "run" in s]
+    command = drift["run"].replace("$RUNNER_TEMP", str(tmp_path))
+    argv = shlex.split(command)
+    assert argv[:2] == ["uv", "run"]
+    return subprocess.run(
+        [str(Path(sys.executable).parent / argv[2]), *argv[3:]],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_drift_job_against_an_unchanged_server_reports_no_drift(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in CASSETTES.rglob("*.yaml")}
     summary = tmp_path / "summary.md"
     summary.write_text("# earlier steps\n", encoding="utf-8")
-    report = tmp_path / "drift-report.md"
     with serve_fake_groq(FakeGroqConfig()) as server:
         env = script_env(
-            GROQ_API_KEY=server.api_key,
-            GROQ_VCR_BASE_URL=server.groq_base_url,
-            GITHUB_STEP_SUMMARY=str(summary),
-            GROQ_VCR_DRIFT_REPORT=str(report),
+            GROQ_API_KEY=server.api_key, GROQ_VCR_BASE_URL=server.groq_base_url, GITHUB_STEP_SUMMARY=str(summary)
         )
-        result = run_script("drift.sh", env=env)
+        result = run_drift_step(tmp_path, env)
         assert server.config.count("/chat/completions") == 4, "every committed chat call was sent again"
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "## Schema drift: OK: 0 breaking, 0 additive, 0 info in 5 interaction(s) of 5 cassette(s)" in result.stdout
-    assert "- `seeds/audio_translation.yaml` #0 POST" in result.stdout  # imported without its audio: not re-sent
-    assert summary.read_text(encoding="utf-8") == "# earlier steps\n" + report.read_text(encoding="utf-8")
-    assert server.api_key not in result.stdout + result.stderr
+    report = (tmp_path / "drift-report.md").read_text(encoding="utf-8")
+    assert report.startswith("## Schema drift: OK: 0 breaking, 0 additive, 0 info in 4 interaction(s) of 4 cassette(s)")
+    assert "- `cassettes/seeds/audio_translation.yaml` #0 POST" in report  # imported without its audio: not re-sent
+    assert (tmp_path / "drift-report.json").is_file()
+    assert summary.read_text(encoding="utf-8") == "# earlier steps\n" + report
+    assert server.api_key not in result.stdout + result.stderr + report
     assert {p: p.read_bytes() for p in CASSETTES.rglob("*.yaml")} == before, "the drift run must not touch cassettes/"
 
 
-def test_drift_against_a_changed_schema_fails_with_a_markdown_report(tmp_path: Path) -> None:
+def test_the_drift_job_fails_on_a_changed_schema_with_a_markdown_summary(tmp_path: Path) -> None:
     change = ResponseChange(remove=("usage.total_tokens",), add={"usage.cost": 0.5})
     summary = tmp_path / "summary.md"
     with serve_fake_groq(FakeGroqConfig(response_change=change)) as server:
         env = script_env(
             GROQ_API_KEY=server.api_key, GROQ_VCR_BASE_URL=server.groq_base_url, GITHUB_STEP_SUMMARY=str(summary)
         )
-        result = run_script("drift.sh", "cassettes", env=env)
+        result = run_drift_step(tmp_path, env)
     assert result.returncode == 1, result.stdout + result.stderr
     report = summary.read_text(encoding="utf-8")
     assert report.startswith("## Schema drift: DRIFT: ")
-    assert "### `seeds/chat_gpt_oss_reasoning.yaml`" in report
-    assert "usage.total_tokens" in report
-    assert "usage.cost" in report
-    assert report in result.stdout
+    assert (
+        "- `usage.total_tokens`: removed (int) — 4 interactions: POST /openai/v1/chat/completions in "
+        "`cassettes/groq_chat_stream.yaml` #0, " in report
+    )
+    assert "- `usage.cost`: added (float) — " in report
 
 
-def test_drift_without_a_key_exits_2() -> None:
-    result = run_script("drift.sh", env=script_env())
+def test_the_drift_job_without_a_key_exits_2(tmp_path: Path) -> None:
+    result = run_drift_step(tmp_path, script_env())
     assert result.returncode == 2
     assert result.stderr.startswith("error: GROQ_API_KEY is not set")
 
 
-@pytest.mark.parametrize("script", ["ci-replay.sh", "drift.sh", "newest-deps.sh"])
+@pytest.mark.parametrize("script", ["ci-replay.sh", "newest-deps.sh"])
 def test_scripts_are_strict_bash(script: str) -> None:
     text = (ROOT / "tools" / script).read_text(encoding="utf-8")
     assert text.startswith("#!/usr/bin/env bash\n")

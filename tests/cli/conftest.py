@@ -72,3 +72,11 @@ def run_cli(tmp_path: Path) -> Run:
         )
 
     return run
+
+
+@pytest.fixture
+def make_key() -> str:
+    """A fresh fake key of Groq's shape (``gsk_`` + 52 letters/digits)."""
+    from groq_vcr.testing import make_fake_api_key
+
+    return make_fake_api_key()

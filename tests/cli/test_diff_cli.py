@@ -150,10 +150,40 @@ def test_missing_cassette_and_interaction_are_breaking(folders: tuple[Path, Path
     write(new / "test_chat" / "test_reasoning.yaml", chat(CHAT), chat(VISION, model="meta-llama/llama-4-scout"))
     code, output = run(str(old), str(new), "--format", "markdown")
     assert code == 1
-    assert output.startswith("## Schema drift: DRIFT: 1 breaking, 1 additive")
-    assert "### `test_audio/test_translate.yaml`" in output
-    assert "- `<cassette>`: missing from NEW (not re-recorded)" in output
-    assert "- `<interaction>`: only in NEW (a new request)" in output
+    assert output.splitlines() == [
+        "## Schema drift: DRIFT: 1 breaking, 1 additive, 0 info in 4 interaction(s) of 3 cassette(s)",
+        "",
+        "### Breaking",
+        "",
+        "- `<cassette>`: missing from NEW (not re-recorded) — `test_audio/test_translate.yaml`",
+        "",
+        "### Additive",
+        "",
+        "- `<interaction>`: only in NEW (a new request) — POST /openai/v1/chat/completions (new) in "
+        "`test_chat/test_reasoning.yaml` #1",
+        "",
+        "**Unchanged:** 2 interaction(s) in 2 cassette(s): `test_chat/test_reasoning.yaml`, "
+        "`test_chat/test_stream.yaml`.",
+    ]
+
+
+def test_the_markdown_report_lists_a_change_once_with_every_interaction_it_affects(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    renamed = edited(CHAT, usage={k: v for k, v in CHAT["usage"].items() if k != "total_tokens"})
+    for index in range(7):
+        write(old / f"test_{index}.yaml", chat(CHAT, model=f"m{index}"))
+        write(new / f"test_{index}.yaml", chat(renamed if index < 6 else CHAT, model=f"m{index}"))
+    code, output = run(str(old), str(new), "--format", "markdown")
+    assert code == 1
+    lines = output.splitlines()
+    assert lines[0] == "## Schema drift: DRIFT: 6 breaking, 0 additive, 0 info in 7 interaction(s) of 7 cassette(s)"
+    (change,) = [line for line in lines if line.startswith("- ")]
+    assert change == (
+        "- `usage.total_tokens`: removed (int) — 6 interactions: POST /openai/v1/chat/completions in `test_0.yaml` "
+        "#0, `test_1.yaml` #0, `test_2.yaml` #0, `test_3.yaml` #0, `test_4.yaml` #0; and 1 more"
+    )
+    assert lines[-1] == "**Unchanged:** 1 interaction(s) in 1 cassette(s): `test_6.yaml`."
+    assert "####" not in output
 
 
 def test_empty_rerecording_fails(folders: tuple[Path, Path], tmp_path: Path) -> None:

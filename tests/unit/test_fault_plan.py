@@ -76,8 +76,8 @@ def test_retry_after_rewriting(mode: str, headers: list[tuple[str, str]], expect
         (("nope",), {}, "unknown fault 'nope'"),
         ((faults.cut_stream(1),), {"after_events": 2}, "only the selectors"),
         (("rate_limited",), {"interaction": 0}, "cannot be selected by `interaction`"),
-        (("delay",), {"first_byte": -1}, "0 seconds or more"),
-        (("cut_stream",), {"after_events": 1, "times": -1}, "times must be 0 or more"),
+        (("delay",), {"first_byte": -1}, r"delay\(first_byte=-1\): must be a number of seconds, 0 or more"),
+        (("cut_stream",), {"after_events": 1, "times": -1}, r"cut_stream\(times=-1\): must be a whole number"),
     ],
 )
 def test_build_fault_errors_say_what_to_fix(args: tuple[object, ...], kwargs: dict[str, object], message: str) -> None:
@@ -93,3 +93,26 @@ def test_rate_limited_body_and_headers_match_groq() -> None:
     assert headers["X-Ratelimit-Remaining-Requests"] == "0"
     assert b'"code":"rate_limit_exceeded"' in fault.body
     assert b"Please try again in 2.5s" in fault.body
+
+
+@pytest.mark.parametrize(
+    ("alteration", "events", "read_timeout", "cut_short", "times_out"),
+    [
+        (faults.BodyAlteration(end_after=3, ending="cut"), 5, None, True, False),
+        (faults.BodyAlteration(end_after=5, ending="cut"), 5, None, False, False),  # nothing was left out
+        (faults.BodyAlteration(end_after=2, ending="error"), 5, None, True, False),
+        (faults.BodyAlteration(end_after=9, ending="error"), 5, None, False, False),  # the frame after [DONE]
+        (faults.BodyAlteration(end_after=9, ending="drop"), 5, None, True, False),  # the connection still breaks
+        (faults.BodyAlteration(end_after=0, ending="reset"), 1, None, True, False),
+        (faults.BodyAlteration(first_byte=2), 1, 1.0, False, True),
+        (faults.BodyAlteration(first_byte=2), 1, None, False, False),  # no read timeout: it only waits
+        (faults.BodyAlteration(first_byte=0.5), 1, 1.0, False, False),
+        (faults.BodyAlteration(between_events=2), 5, 1.0, False, True),
+        (faults.BodyAlteration(between_events=2), 1, 1.0, False, False),  # one chunk: no wait between events
+    ],
+)
+def test_which_deliveries_keep_the_whole_answer_from_the_client(
+    alteration: faults.BodyAlteration, events: int, read_timeout: float | None, cut_short: bool, times_out: bool
+) -> None:
+    assert alteration.cuts_short(events) is cut_short
+    assert alteration.times_out(read_timeout, events) is times_out

@@ -11,6 +11,7 @@ import groq_vcr
 from groq_vcr import faults, testing
 
 PUBLIC = [
+    "ApiUnreachableError",
     "Cassette",
     "CassetteDrift",
     "CassetteExpiredError",
@@ -18,6 +19,7 @@ PUBLIC = [
     "CassetteFormatError",
     "CassetteSaveError",
     "CassetteSession",
+    "FaultArgumentError",
     "Finding",
     "GroqVcrError",
     "InputError",
@@ -82,6 +84,7 @@ FAULTS = [
     "ErrorResponse",
     "FAULT_BUILDERS",
     "Fault",
+    "FaultArgumentError",
     "FaultHit",
     "FaultPlan",
     "build_fault",

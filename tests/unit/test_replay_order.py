@@ -53,3 +53,29 @@ def test_used_up_is_reported_by_canonical_form() -> None:
     assert _index(player, request) == 0
     assert _index(player, request) is None
     assert player.was_used_up(request.key)
+
+
+def test_a_released_interaction_answers_the_next_identical_request_in_recorded_order() -> None:
+    """A fault stopped #0 before the client had all of it: the retry gets #0 again, then #1 as recorded."""
+    player = Player([_recorded(A, "429"), _recorded(A, "200")])
+    assert _index(player, _ask(A)) == 0
+    player.release(0)
+    assert [_index(player, _ask(A)), _index(player, _ask(A)), _index(player, _ask(A))] == [0, 1, None]
+    assert player.play_counts == [2, 1]  # a faulted delivery still counts as played (it is not "unused")
+
+
+def test_release_keeps_recorded_order_when_a_later_one_was_played_meanwhile() -> None:
+    player = Player([_recorded(A, "first"), _recorded(A, "second"), _recorded(A, "third")])
+    assert [_index(player, _ask(A)), _index(player, _ask(A))] == [0, 1]
+    player.release(0)
+    assert [_index(player, _ask(A)), _index(player, _ask(A)), _index(player, _ask(A))] == [0, 2, None]
+
+
+def test_release_with_a_custom_matcher() -> None:
+    player = Player([_recorded(A, "only")])
+    assert player.play_where(lambda index: True) is not None
+    assert player.play_where(lambda index: True) is None
+    player.release(0)
+    played = player.play_where(lambda index: True)
+    assert played is not None
+    assert played.index == 0

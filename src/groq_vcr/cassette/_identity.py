@@ -8,8 +8,10 @@ A request's *key* (:class:`RequestKey`) is (method, origin, target, canonical bo
 - a multipart body by its fields, file names and file bytes (the boundary is ignored);
 - a form body by its sorted fields; anything else byte for byte.
 
-Headers never take part: the ones that identify a request do not vary (content type is implied by the
-body), and the ones that vary per run (auth, cookies, ``User-Agent``, ``X-Stainless-*``) must not.
+Headers take no part by default: the ones that identify a request do not vary (content type is implied by the
+body), and the ones that vary per run (auth, cookies, ``User-Agent``, ``X-Stainless-*``) must not. A user may
+name headers of their own (``match_headers``) whose values tell otherwise identical requests apart: they become
+the key's ``tag``.
 Secrets are masked by the same :func:`mask_secrets` the redactor applies before saving, so a live request
 carrying a real key matches the recorded one that carries the placeholder.
 """
@@ -135,6 +137,8 @@ class RequestKey:
     """Path and sorted query: ``/openai/v1/files?after=a&limit=2``."""
     body: str
     """Digest of the canonical body (empty when there is none)."""
+    tag: str = ""
+    """The values of the headers the user matches on (``match_headers``), empty by default."""
 
     @property
     def url(self) -> str:
@@ -154,7 +158,15 @@ class Probe:
     only when the raw bytes alone cannot decide (see the engine's ``Player.play``)."""
 
     def __init__(
-        self, method: str, origin: str, target: str, raw_url: str, raw_body: bytes, content_type: str, mask: Masker
+        self,
+        method: str,
+        origin: str,
+        target: str,
+        raw_url: str,
+        raw_body: bytes,
+        content_type: str,
+        mask: Masker,
+        tag: str = "",
     ) -> None:
         self.method = method
         self.origin = origin
@@ -167,6 +179,8 @@ class Probe:
         self._mask = mask
         self.live: Request | None = None
         """The whole live request, kept only when a custom matcher needs more than the key."""
+        self.tag = tag
+        """The values of the matched headers (see :attr:`RequestKey.tag`)."""
 
     @functools.cached_property
     def body(self) -> Any:
@@ -177,16 +191,37 @@ class Probe:
     @functools.cached_property
     def key(self) -> RequestKey:
         """The request's matching key (computed once)."""
-        return RequestKey(self.method, self.origin, self.target, body_digest(self.body))
+        return RequestKey(self.method, self.origin, self.target, body_digest(self.body), self.tag)
 
 
-def probe(method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_secrets) -> Probe:
+def _header(headers: Any, name: str) -> str:
+    """The first value of header ``name`` (case-insensitive) in any header container; empty when absent."""
+    lowered = name.lower()
+    if isinstance(headers, dict):
+        for key, values in headers.items():
+            if str(key).lower() == lowered:
+                return str(values[0]) if isinstance(values, list) and values else str(values)
+        return ""
+    if headers is None:
+        return ""
+    return str(headers.get(name) or "")
+
+
+def header_tag(headers: Any, names: tuple[str, ...]) -> str:
+    """The :attr:`RequestKey.tag` of a request: ``name=value`` of each header in ``names``, one per line."""
+    return "\n".join(f"{name.lower()}={_header(headers, name)}" for name in names)
+
+
+def probe(
+    method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_secrets, match_headers: tuple[str, ...] = ()
+) -> Probe:
     """Normalise one request for matching (secrets masked first, so recorded and live sides agree)."""
     masked_url, _ = mask(url, b"", "")
     origin, target = _origin_and_target(masked_url)
-    return Probe(method.upper(), origin, target, url, body, _content_type(headers), mask)
+    tag = header_tag(headers, match_headers) if match_headers else ""
+    return Probe(method.upper(), origin, target, url, body, _content_type(headers), mask, tag)
 
 
-def probe_recorded(request: Request, mask: Masker = mask_secrets) -> Probe:
+def probe_recorded(request: Request, mask: Masker = mask_secrets, match_headers: tuple[str, ...] = ()) -> Probe:
     """:func:`probe` of a request as a cassette holds it."""
-    return probe(request.method, request.url, request.body_bytes, request.headers, mask)
+    return probe(request.method, request.url, request.body_bytes, request.headers, mask, match_headers)

@@ -22,6 +22,7 @@ from groq_vcr.errors import GroqVcrError
 COMMANDS: dict[str, str] = {
     "demo": "demo._command:demo",
     "diff": "_diff:diff",
+    "drift": "drift._command:drift",
     "scan": "_scan:scan",
     "redact": "_redact:redact",
     "serve": "_serve:serve",

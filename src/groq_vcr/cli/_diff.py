@@ -9,7 +9,7 @@ import click
 
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.errors import GroqVcrError
-from groq_vcr.schema import CassetteDrift, DriftEntry, SchemaChange, SchemaReport, compare_cassettes
+from groq_vcr.schema import WHOLE_CASSETTE, CassetteDrift, DriftEntry, SchemaChange, SchemaReport, compare_cassettes
 
 
 def _cassettes_in(folder: Path) -> dict[str, Path]:
@@ -23,7 +23,7 @@ def _one_sided(name: str, *, missing_from_new: bool, strict: bool) -> tuple[str,
         change = SchemaChange("<cassette>", "cassette_removed", "breaking", "missing from NEW (not re-recorded)")
     else:
         change = SchemaChange("<cassette>", "cassette_added", "additive", "only in NEW (a new cassette)")
-    return name, (DriftEntry("(whole cassette)", SchemaReport((change,), strict)),)
+    return name, (DriftEntry(WHOLE_CASSETTE, SchemaReport((change,), strict)),)
 
 
 def drift_between(old: Path, new: Path, *, strict: bool = False) -> CassetteDrift:
@@ -88,10 +88,7 @@ def diff(old: Path, new: Path, output_format: str, strict: bool) -> None:
     \b
     Exit codes: 0 no breaking drift, 1 breaking drift (or additive with --strict), 2 bad input.
     \b
-    Drift run (with GROQ_API_KEY set):
-      cp -r tests/cassettes /tmp/committed
-      pytest --record-mode=rewrite
-      groq-vcr diff /tmp/committed tests/cassettes --format markdown
+    A drift run against the live API (re-send the recorded requests, compare): groq-vcr drift tests/cassettes
     """
     try:
         drift = drift_between(old, new, strict=strict)

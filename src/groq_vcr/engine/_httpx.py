@@ -6,9 +6,12 @@ stubs, a live response is not drained before the caller sees it: each chunk is h
 while a copy is kept, and a caller that closes early leaves just what it received in the cassette.
 Replayed event streams are yielded one SSE event per chunk.
 
-Faults (:mod:`groq_vcr.faults`) are applied here: an answer fault replaces the reply before the lookup (nothing
-recorded is consumed), a body fault shortens, breaks or paces the replayed chunks. What a replay sends is built
-by :mod:`groq_vcr.engine._reply`.
+Faults (:mod:`groq_vcr.faults`) are applied here, to replayed and recorded answers alike: an answer fault
+replaces the reply before the lookup (nothing recorded is consumed, nothing is sent), a body fault shortens,
+breaks or paces the chunks the client reads. While recording, a live answer with a body fault is read whole
+into the cassette first, and the client gets the copy a replay would give it, with the fault. A fault that keeps
+the whole answer from the client does not use its interaction up: the retry gets it. What a replay sends is
+built by :mod:`groq_vcr.engine._reply`.
 """
 
 from __future__ import annotations
@@ -164,6 +167,17 @@ def _http_response(module: ModuleType, reply: Reply, request: Any, stream: Any) 
     return module.Response(reply.status, headers=reply.headers, stream=stream, request=request, extensions=extensions)
 
 
+def _response(module: ModuleType, reply: Reply, request: Any, alteration: BodyAlteration | None) -> Any:
+    """The ``httpx.Response`` (or httpx2) that sends ``reply``: paced and/or broken as ``alteration`` says."""
+    replay_stream, _, fault_stream = _stream_classes_for(module)
+    stream = replay_stream(reply.chunks)
+    if alteration is not None:
+        breaks = alteration.end_after is not None and alteration.ending in ("drop", "reset")
+        if breaks or alteration.between_events > 0:
+            stream = fault_stream(reply.chunks, alteration, request)
+    return _http_response(module, reply, request, stream)
+
+
 def build_response(
     module: ModuleType,
     interaction: Interaction,
@@ -174,13 +188,7 @@ def build_response(
 ) -> Any:
     """An ``httpx.Response`` (or httpx2) that replays ``interaction``, altered by body faults if any."""
     reply = reply_for(interaction, retry_after=retry_after, alteration=alteration)
-    replay_stream, _, fault_stream = _stream_classes_for(module)
-    stream = replay_stream(reply.chunks)
-    if alteration is not None:
-        breaks = alteration.end_after is not None and alteration.ending in ("drop", "reset")
-        if breaks or alteration.between_events > 0:
-            stream = fault_stream(reply.chunks, alteration, request)
-    return _http_response(module, reply, request, stream)
+    return _response(module, reply, request, alteration)
 
 
 def fault_response(module: ModuleType, fault: ErrorResponse, request: Any, retry_after: RetryAfter) -> Any:
@@ -201,14 +209,31 @@ def _answer_fault(module: ModuleType, session: CassetteSession, request: Any) ->
     return fault_response(module, fault, request, session.options.retry_after)
 
 
-def _replayed(module: ModuleType, session: CassetteSession, played: Played, request: Any) -> tuple[Any, float]:
-    """The replay of ``played`` with the session's body faults, and how long to hold it back (first byte)."""
+def _body_faults(session: CassetteSession, request: Any, index: int) -> BodyAlteration | None:
+    """How the body faults in force deliver interaction ``index`` to ``request`` (None: unchanged)."""
     plan = session.options.faults
-    alteration = plan.on_replay(request.method, str(request.url), played.index) if plan else None
-    response = build_response(
-        module, played.interaction, request, alteration=alteration, retry_after=session.options.retry_after
-    )
-    return response, (alteration.first_byte if alteration is not None else 0.0)
+    return plan.on_replay(request.method, str(request.url), index) if plan else None
+
+
+def _deliver(
+    module: ModuleType,
+    session: CassetteSession,
+    request: Any,
+    found: Probe,
+    played: Played,
+    alteration: BodyAlteration | None,
+) -> tuple[Any, float]:
+    """The response that delivers ``played`` as ``alteration`` says, and how long to hold its head back.
+
+    When the fault keeps the whole answer from reaching the client (a cut, a frame or drop before the end, a
+    wait longer than the read timeout), the interaction is given back: the next identical request gets it.
+    """
+    reply = reply_for(played.interaction, retry_after=session.options.retry_after, alteration=alteration)
+    if alteration is None:
+        return _response(module, reply, request, None), 0.0
+    if reply.cut_short or alteration.times_out(_read_timeout(request), len(reply.chunks)):
+        session.release(played, found.key)
+    return _response(module, reply, request, alteration), alteration.first_byte
 
 
 def _first_byte_timeout(request: Any, wait: float) -> tuple[float, bool]:
@@ -225,16 +250,37 @@ def _answer(module: ModuleType, session: CassetteSession, request: Any, found: P
     if faulted is not None:
         return faulted, 0.0
     played = session.lookup(found)
-    return None if played is None else _replayed(module, session, played, request)
+    if played is None:
+        return None
+    return _deliver(module, session, request, found, played, _body_faults(session, request, played.index))
 
 
-def _record(
-    module: ModuleType, session: CassetteSession, request: Any, body: bytes, response: Any, started: int
-) -> Any:
-    """Hand a live ``response`` on to the caller while the session keeps a copy of its body."""
+def _begin(session: CassetteSession, request: Any, body: bytes, response: Any, started: int) -> PendingRecording:
     head = response_head_from_httpx(response, time.perf_counter_ns() - started)
-    pending = session.begin_recording(request_from_httpx(request, body), head)
+    return session.begin_recording(request_from_httpx(request, body), head)
+
+
+def _tee(module: ModuleType, response: Any, pending: PendingRecording) -> Any:
+    """Hand a live ``response`` on to the caller while the session keeps a copy of its body."""
     response.stream = _stream_classes_for(module)[1](response.stream, pending)
+    return response
+
+
+def _hold_sync(module: ModuleType, request: Any, response: Any, hold: float) -> Any:
+    if hold:
+        wait, timed_out = _first_byte_timeout(request, hold)
+        time.sleep(wait)
+        if timed_out:
+            raise module.ReadTimeout("The read operation timed out", request=request)
+    return response
+
+
+async def _hold_async(module: ModuleType, request: Any, response: Any, hold: float) -> Any:
+    if hold:
+        wait, timed_out = _first_byte_timeout(request, hold)
+        await anyio.sleep(wait)
+        if timed_out:
+            raise module.ReadTimeout("The read operation timed out", request=request)
     return response
 
 
@@ -249,15 +295,22 @@ def _sync_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[
             return original(self, request)
         answer = _answer(module, session, request, found)
         if answer is not None:
-            response, hold = answer
-            if hold:
-                wait, timed_out = _first_byte_timeout(request, hold)
-                time.sleep(wait)
-                if timed_out:
-                    raise module.ReadTimeout("The read operation timed out", request=request)
-            return response
+            return _hold_sync(module, request, *answer)
         started = time.perf_counter_ns()
-        return _record(module, session, request, body, original(self, request), started)
+        live = original(self, request)
+        pending = _begin(session, request, body, live, started)
+        alteration = _body_faults(session, request, pending.index)
+        if alteration is None:
+            return _tee(module, live, pending)
+        # A body fault while recording: the whole live answer is kept for the cassette, and the client gets
+        # the copy a replay would give it, with the fault.
+        try:
+            for chunk in live.stream:
+                pending.feed(chunk)
+        finally:
+            live.close()
+        played = Played(pending.index, pending.finish())
+        return _hold_sync(module, request, *_deliver(module, session, request, found, played, alteration))
 
     handle_request.__wrapped__ = original  # type: ignore[attr-defined]
     return handle_request
@@ -274,15 +327,20 @@ def _async_handler(module: ModuleType, original: Callable[..., Any]) -> Callable
             return await original(self, request)
         answer = _answer(module, session, request, found)
         if answer is not None:
-            response, hold = answer
-            if hold:
-                wait, timed_out = _first_byte_timeout(request, hold)
-                await anyio.sleep(wait)
-                if timed_out:
-                    raise module.ReadTimeout("The read operation timed out", request=request)
-            return response
+            return await _hold_async(module, request, *answer)
         started = time.perf_counter_ns()
-        return _record(module, session, request, body, await original(self, request), started)
+        live = await original(self, request)
+        pending = _begin(session, request, body, live, started)
+        alteration = _body_faults(session, request, pending.index)
+        if alteration is None:
+            return _tee(module, live, pending)
+        try:  # a body fault while recording: see the sync handler
+            async for chunk in live.stream:
+                pending.feed(chunk)
+        finally:
+            await live.aclose()
+        played = Played(pending.index, pending.finish())
+        return await _hold_async(module, request, *_deliver(module, session, request, found, played, alteration))
 
     handle_async_request.__wrapped__ = original  # type: ignore[attr-defined]
     return handle_async_request

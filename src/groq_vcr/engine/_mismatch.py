@@ -54,6 +54,8 @@ def explain_difference(request: Probe, recorded: Probe, limit: int = 5) -> list[
             reasons.append(f"url: {new.scheme}://{new.netloc}{new.path} != {old.scheme}://{old.netloc}{old.path}")
         if old.query != new.query:
             reasons.append(f"query: {new.query or '(none)'!r} != {old.query or '(none)'!r} (recorded)")
+    if request.tag != recorded.tag:
+        reasons.append(f"matched headers: {request.tag!r} != {recorded.tag!r} (recorded)")
     if body_digest(request.body) != body_digest(recorded.body):
         _walk_diff(recorded.body, request.body, [], reasons, limit)
         if not reasons:

@@ -17,6 +17,7 @@ from typing import Protocol
 from groq_vcr._settings import OnExpired, parse_choice
 from groq_vcr.cassette import Cassette, Interaction, Request
 from groq_vcr.engine._stats import SessionStats
+from groq_vcr.errors import GroqVcrError
 from groq_vcr.faults import FaultPlan
 from groq_vcr.redaction import Redactor
 
@@ -70,6 +71,9 @@ class SessionOptions:
     record_mode: RecordMode = RecordMode.NONE
     allow_repeats: bool = False
     """Once the recordings of a request are used up, answer it again with the last one."""
+    match_headers: tuple[str, ...] = ()
+    """Request headers whose values take part in matching: identical requests that differ in them (concurrent
+    calls tagged ``X-Call: a``, ``X-Call: b``) each get their own recording, whatever order they arrive in."""
     redactor: Redactor = field(default_factory=Redactor)
     """The one redaction object: it redacts what is saved, masks live requests before matching (so a real key
     matches its placeholder) and scans the exact text before it is written (fail closed)."""
@@ -118,6 +122,10 @@ class SessionOptions:
     """Told what happened once the cassette is closed (the end-of-run summary collects these)."""
 
     def __post_init__(self) -> None:
+        headers: object = self.match_headers
+        if isinstance(headers, str) or not all(isinstance(h, str) and h for h in headers):  # type: ignore[attr-defined]
+            raise GroqVcrError(f"match_headers={headers!r}: give a list of header names, e.g. match_headers=['X-Call']")
+        object.__setattr__(self, "match_headers", tuple(headers))  # type: ignore[arg-type]
         # The modes may be given as their names ("all"); a wrong one is a clear error, not a silent default.
         for name, kind in (("record_mode", RecordMode), ("retry_after", RetryAfter), ("on_expired", OnExpired)):
             value = getattr(self, name)

@@ -1,9 +1,9 @@
 """Indexed, ordered replay of recorded interactions, and explanations when nothing matches.
 
-Interactions are bucketed by (method, normalised URL) and, within a bucket, queued by body digest in
-recorded order. A lookup costs one dict access per level, whatever the cassette's size; bodies of a bucket
-are canonicalised once, the first time the bucket is asked for. The "closest interaction" search runs only
-on a miss.
+Interactions are bucketed by (method, normalised URL, the values of the headers the user matches on) and,
+within a bucket, queued by body digest in recorded order. A lookup costs one dict access per level, whatever
+the cassette's size; bodies of a bucket are canonicalised once, the first time the bucket is asked for. The
+"closest interaction" search runs only on a miss.
 """
 
 from __future__ import annotations
@@ -13,7 +13,16 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from groq_vcr.cassette import Interaction, Masker, Probe, RequestKey, mask_secrets, normalise_url, probe_recorded
+from groq_vcr.cassette import (
+    Interaction,
+    Masker,
+    Probe,
+    RequestKey,
+    header_tag,
+    mask_secrets,
+    normalise_url,
+    probe_recorded,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +69,20 @@ class Player:
         *,
         allow_repeats: bool = False,
         mask: Masker = mask_secrets,
+        match_headers: tuple[str, ...] = (),
     ) -> None:
         self.interactions = list(interactions)
         self.allow_repeats = allow_repeats
+        self.match_headers = match_headers
+        """Headers whose values tell otherwise identical requests apart (part of the bucket key)."""
         self.play_counts = [0] * len(self.interactions)
+        """How many times each interaction answered a request (complete or not: a faulted one counts)."""
+        self._taken = [False] * len(self.interactions)
+        """Whether each interaction is used up (played, and not given back by :meth:`release`)."""
+        self._group_of: dict[int, _Group] = {}
         self.stats = PlayerStats()
         self._mask = mask
-        self._buckets: dict[tuple[str, str], _Bucket] | None = None
+        self._buckets: dict[tuple[str, str, str], _Bucket] | None = None
         self._probes: dict[int, Probe] = {}
         self._lock = threading.Lock()
 
@@ -86,22 +102,23 @@ class Player:
         """The normalised form of recorded interaction ``index`` (computed once)."""
         cached = self._probes.get(index)
         if cached is None:
-            cached = probe_recorded(self.interactions[index].request, self._mask)
+            cached = probe_recorded(self.interactions[index].request, self._mask, self.match_headers)
             self.stats.bodies_canonicalised += 1
             self._probes[index] = cached
         return cached
 
     def key_of(self, interaction: Interaction) -> RequestKey:
         """The matching key of any interaction, masked as this player masks (not cached)."""
-        return probe_recorded(interaction.request, self._mask).key
+        return probe_recorded(interaction.request, self._mask, self.match_headers).key
 
-    def _bucket_index(self) -> dict[tuple[str, str], _Bucket]:
+    def _bucket_index(self) -> dict[tuple[str, str, str], _Bucket]:
         if self._buckets is None:
-            buckets: dict[tuple[str, str], _Bucket] = {}
+            buckets: dict[tuple[str, str, str], _Bucket] = {}
             for index, interaction in enumerate(self.interactions):
                 request = interaction.request
                 masked_url, _ = self._mask(request.url, b"", "")
-                bucket_key = (request.method.upper(), normalise_url(masked_url))
+                tag = header_tag(request.headers, self.match_headers) if self.match_headers else ""
+                bucket_key = (request.method.upper(), normalise_url(masked_url), tag)
                 buckets.setdefault(bucket_key, _Bucket([])).indices.append(index)
             self._buckets = buckets
         return self._buckets
@@ -113,10 +130,11 @@ class Player:
                 raw = self.interactions[index].request.body_bytes
                 group = groups.get(raw)
                 if group is None:
-                    groups[raw] = _Group([index], deque([index]))
+                    group = groups[raw] = _Group([index], deque([index]))
                 else:
                     group.indices.append(index)
                     group.pending.append(index)
+                self._group_of[index] = group
             bucket.by_bytes = groups
         return bucket.by_bytes
 
@@ -137,7 +155,7 @@ class Player:
         """
         with self._lock:
             self.stats.lookups += 1
-            bucket = self._bucket_index().get((request.method, request.url))
+            bucket = self._bucket_index().get((request.method, request.url, request.tag))
             if bucket is None:
                 return None
             group = self._groups(bucket).get(request.raw_body)
@@ -159,7 +177,17 @@ class Player:
             else:
                 return None
             self.play_counts[index] += 1
+            self._taken[index] = True
             return Played(index, self.interactions[index])
+
+    def release(self, index: int) -> None:
+        """Give interaction ``index`` back: a fault stopped its answer before the client had all of it, so the
+        next identical request (the SDK's retry) gets it again, in recorded order among its equals."""
+        with self._lock:
+            self._taken[index] = False
+            group = self._group_of.get(index)
+            if group is not None and index not in group.pending:
+                group.pending = deque(sorted([*group.pending, index]))
 
     def play_where(self, accepts: Callable[[int], bool]) -> Played | None:
         """vcrpy's order with a custom matcher: the first unplayed interaction ``accepts``; with repeats
@@ -170,7 +198,7 @@ class Player:
             for index in range(len(self.interactions)):
                 if not accepts(index):
                     continue
-                if not self.play_counts[index]:
+                if not self._taken[index]:
                     first = index
                     break
                 if first is None and self.allow_repeats:
@@ -178,11 +206,12 @@ class Player:
             if first is None:
                 return None
             self.play_counts[first] += 1
+            self._taken[first] = True
             return Played(first, self.interactions[first])
 
     def was_used_up(self, key: RequestKey) -> bool:
         """Whether interactions with this key exist but have all been played already."""
-        bucket = self._bucket_index().get((key.method, key.url))
+        bucket = self._bucket_index().get((key.method, key.url, key.tag))
         if bucket is None:
             return False
         same_form = self._forms(bucket).get(key.body, [])
@@ -190,10 +219,10 @@ class Player:
 
     def candidates(self, key: RequestKey) -> list[int] | None:
         """Indices of the interactions recorded with the method and URL of ``key``; None when there are none."""
-        bucket = self._bucket_index().get((key.method, key.url))
+        bucket = self._bucket_index().get((key.method, key.url, key.tag))
         return None if bucket is None else bucket.indices
 
     def candidate_count(self, key: RequestKey) -> int:
         """How many interactions were recorded with the method and URL of ``key`` (played or not)."""
-        bucket = self._bucket_index().get((key.method, key.url))
+        bucket = self._bucket_index().get((key.method, key.url, key.tag))
         return 0 if bucket is None else len(bucket.indices)

@@ -26,6 +26,9 @@ class Reply:
     """``HTTP/1.1``, ``HTTP/2``..."""
     headers: list[tuple[str, str]]
     chunks: list[bytes]
+    cut_short: bool = False
+    """A body fault ends it before the whole recorded body (a cut, an ``event: error`` frame before the end, a
+    dropped connection): the client never gets the complete answer."""
 
 
 def reply_for(
@@ -48,11 +51,13 @@ def reply_for(
         if lowered == "content-length" and alteration is not None and alteration.end_after is not None:
             continue  # the body is no longer what Content-Length announced
         headers.extend((name, str(len(body)) if lowered == "content-length" else value) for value in values)
+    cut_short = False
     if alteration is not None:
+        cut_short = alteration.cuts_short(len(chunks))
         chunks = alter_chunks(chunks, alteration)
     http_version = "HTTP/2" if recorded.proto_major == 2 else recorded.proto
     reason = recorded.status.partition(" ")[2]
-    return Reply(recorded.code, reason, http_version, retry_after_headers(headers, retry_after), chunks)
+    return Reply(recorded.code, reason, http_version, retry_after_headers(headers, retry_after), chunks, cut_short)
 
 
 def fault_reply(fault: ErrorResponse, *, retry_after: RetryAfter = RetryAfter.FAST) -> Reply:

@@ -22,6 +22,7 @@ from groq_vcr.cassette import (
     Interaction,
     Probe,
     Request,
+    RequestKey,
     Response,
     body_text_or_bytes,
     cached_load,
@@ -50,10 +51,16 @@ class PendingRecording:
     """A live response being passed through to the caller while a copy of its body is kept."""
 
     def __init__(
-        self, request: Request, head: Response, on_finish: Callable[[Interaction], None] | None = None
+        self,
+        request: Request,
+        head: Response,
+        index: int = 0,
+        on_finish: Callable[[Interaction], None] | None = None,
     ) -> None:
         self.request = request
         self.head = head
+        self.index = index
+        """Its number among the session's interactions: after the loaded ones, in the order requests were sent."""
         self.chunks: list[bytes] = []
         self.finished = False
         self.interaction: Interaction | None = None
@@ -95,17 +102,22 @@ class CassetteSession:
             [*self.cassette.interactions, *extras],
             allow_repeats=self.options.allow_repeats,
             mask=self.options.redactor.mask,
+            match_headers=self.options.match_headers,
         )
         self._loaded_any = self.existed or bool(extras)
         self.pending: list[PendingRecording] = []
         self.misses: list[dict[str, str]] = []
         """Requests no recorded interaction answered (for the run report)."""
+        self._held: dict[RequestKey, list[PendingRecording]] = {}
+        """New recordings a fault kept from reaching the client whole, waiting for the retry (see :meth:`release`)."""
         self._lock = threading.Lock()
         self.age: CassetteAge | None = None
         self.expired_message: str | None = None
         self.record_mode = self.options.record_mode
         """The mode in force: the option's, or ``all`` while an expired cassette is re-recorded."""
         self._replace_all = False
+        if self.options.faults is not None:
+            self.options.faults.attach()
         if self.existed and self.options.max_age is not None and not self.options.verify:
             self._check_age()
 
@@ -141,8 +153,9 @@ class CassetteSession:
         None when the session's request filter drops the request: it goes to the network, unrecorded.
         """
         request_filter, matcher = self.options.request_filter, self.options.matcher
+        tagged = self.options.match_headers
         if request_filter is None and matcher is None:
-            return probe(method, url, body, headers, self.options.redactor.mask)
+            return probe(method, url, body, headers, self.options.redactor.mask, tagged)
         live = live_request(method, url, body, headers)
         if request_filter is not None:
             filtered = request_filter(live)
@@ -150,7 +163,7 @@ class CassetteSession:
                 log.debug("%s %s: dropped by the request filter, sent live and not recorded", method, url)
                 return None
             live = filtered
-        found = probe(live.method, live.url, live.body_bytes, live.headers, self.options.redactor.mask)
+        found = probe(live.method, live.url, live.body_bytes, live.headers, self.options.redactor.mask, tagged)
         if matcher is not None:
             found.live = self.options.redactor.redact_request(live)
         return found
@@ -168,8 +181,13 @@ class CassetteSession:
     def lookup(self, request: Probe) -> Played | None:
         """The recorded answer to ``request``; None when it must be sent live; NoMatchError when it can't be.
 
-        Before a request is sent live, the session's pacing may wait (rate limits).
+        A recording this session made, which a fault kept from reaching the client whole, answers first: the
+        retry gets it without a second live call, as a replay would give it the interaction again. Before a
+        request is sent live, the session's pacing may wait (rate limits).
         """
+        held = self._take_held(request) if self._held else None
+        if held is not None:
+            return held
         played = self._lookup(request)
         if played is None and self.options.pacing is not None:
             self.options.pacing.before_send(origin_of(request.raw_url))
@@ -251,10 +269,41 @@ class CassetteSession:
                 if tokens:
                     pacing.on_tokens(origin, tokens)
 
-        pending = PendingRecording(request, head, on_finish)
         with self._lock:
+            pending = PendingRecording(request, head, len(self.player) + len(self.pending), on_finish)
             self.pending.append(pending)
         return pending
+
+    def release(self, played: Played, key: RequestKey) -> None:
+        """A fault stopped ``played`` before the client had the whole answer: it is not used up, so the next
+        request with ``key`` (the SDK's retry) gets it again. ``played`` is a loaded interaction, or one this
+        session recorded (see :meth:`hold`)."""
+        if played.index < len(self.player):
+            self.player.release(played.index)
+            return
+        with self._lock:
+            recording = next((p for p in self.pending if p.index == played.index), None)
+        if recording is not None:
+            self.hold(recording, key)
+
+    def hold(self, recording: PendingRecording, key: RequestKey) -> None:
+        """Keep a finished new recording for the next request with ``key`` (a fault cut the live answer short)."""
+        with self._lock:
+            waiting = self._held.setdefault(key, [])
+            if recording not in waiting:
+                waiting.append(recording)
+                waiting.sort(key=lambda p: p.index)
+
+    def _take_held(self, request: Probe) -> Played | None:
+        with self._lock:
+            waiting = self._held.get(request.key)
+            if not waiting:
+                return None
+            recording = waiting.pop(0)
+            if not waiting:
+                del self._held[request.key]
+        log.debug("%s %s: answered by #%d, recorded in this session", request.method, request.raw_url, recording.index)
+        return Played(recording.index, recording.finish())
 
     @property
     def recorded(self) -> list[Interaction]:

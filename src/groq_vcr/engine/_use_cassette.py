@@ -9,7 +9,7 @@ cassette is redacted, scanned and saved atomically.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from groq_vcr._settings import OVERRIDES_KEY, parse_choice, redactor_for
 from groq_vcr.engine._httpx import activate
 from groq_vcr.engine._options import RecordMode, SessionOptions
 from groq_vcr.engine._session import CassetteSession
+from groq_vcr.faults import Fault, FaultPlan
 
 
 @contextlib.contextmanager
@@ -27,18 +28,26 @@ def use_cassette(
     allow_repeats: bool = False,
     redact: Mapping[str, Any] | None = None,
     project_root: str | Path = ".",
+    faults: FaultPlan | Iterable[Fault] | None = None,
+    match_headers: Iterable[str] = (),
 ) -> Iterator[CassetteSession]:
     """Use the go-vcr v2 cassette at ``path`` for every httpx/httpx2 request made in the block.
 
     ``record_mode`` is one of ``none`` (replay only), ``once`` (record only if the file does not exist yet),
     ``new_episodes`` (replay what matches, record the rest) and ``all`` (always record). ``redact`` holds extra
     redaction rules (``headers``, ``json-fields``, ``query-params``, ``patterns``), added to the project's
-    ``[tool.groq-vcr.redact]`` ones found under ``project_root``. Nothing is saved if the block raises.
+    ``[tool.groq-vcr.redact]`` ones found under ``project_root``. ``faults`` (a
+    :class:`~groq_vcr.faults.FaultPlan` or a list of faults) alter the answers in the block, replayed or
+    recorded. ``match_headers`` names request headers whose values tell otherwise identical requests apart
+    (concurrent calls tagged ``X-Call: a`` / ``X-Call: b``). Nothing is saved if the block raises.
     """
+    plan = faults if isinstance(faults, FaultPlan) or faults is None else FaultPlan(faults)
     options = SessionOptions(
         record_mode=parse_choice(RecordMode, record_mode, where="use_cassette(record_mode=...)"),
         allow_repeats=allow_repeats,
         redactor=redactor_for(Path(project_root), {OVERRIDES_KEY: dict(redact or {})}),
+        faults=plan,
+        match_headers=(match_headers,) if isinstance(match_headers, str) else tuple(match_headers),
     )
     session = CassetteSession(path, options)
     with activate(session):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from groq_vcr._settings import redactor_for
-from groq_vcr.pytest_plugin._faults import fault_plan_for
+from groq_vcr.pytest_plugin._faults import fault_plan_for, not_applied, uses_cassette
 
 if TYPE_CHECKING:
     from groq_vcr.faults import FaultPlan
@@ -46,11 +47,24 @@ def groq_schema(request: pytest.FixtureRequest) -> SchemaChecker:
 
 
 @pytest.fixture
-def groq_faults(request: pytest.FixtureRequest) -> FaultPlan:
-    """Faults injected into this test's replayed Groq replies (starts with its ``groq_fault`` markers).
+def groq_faults(request: pytest.FixtureRequest) -> Iterator[FaultPlan]:
+    """Faults injected into this test's Groq replies (starts with its ``groq_fault`` markers).
 
     ``groq_faults.add("rate_limited", retry_after=3, times=2)`` makes the next two requests get Groq's 429;
     ``groq_faults.add(faults.cut_stream(2, path="/chat/completions"))`` ends the next stream after two events.
     ``groq_faults.hits`` lists the requests a fault was applied to (``hits_of(fault)`` for one fault).
+    Faults need a cassette: a test that adds some and opens none fails at teardown, saying so.
     """
-    return fault_plan_for(request.node)
+    plan = fault_plan_for(request.node)
+    yield plan
+    item = request.node
+    if plan.faults and not plan.sessions and not uses_cassette(item):
+        pytest.fail(
+            f"{item.nodeid}: faults were added to groq_faults but the test opened no cassette, so none was "
+            "applied and its requests reached the network unaltered; add @pytest.mark.vcr, or pass "
+            "faults=groq_faults to groq_vcr.use_cassette(...)",
+            pytrace=False,
+        )
+    why = not_applied(item, plan)
+    if why is not None:
+        pytest.fail(f"{item.nodeid}: the faults added to groq_faults were not applied: {why}", pytrace=False)

@@ -44,6 +44,9 @@ KEEP_FAILED_KEY = "groq_vcr_keep_failed"
 BEFORE_WRITE_KEY = "groq_vcr_before_write"
 """``vcr_config`` / marker key: a function given the redacted cassette just before the scan and the write."""
 
+MATCH_HEADERS_KEY = "groq_vcr_match_headers"
+"""``vcr_config`` / marker key: request headers (a name or a list) whose values tell identical requests apart."""
+
 VCRPY_CASSETTES_KEY = "groq_vcr_vcrpy_cassettes"
 """``vcr_config`` / marker key: ``keep`` or ``convert`` a cassette vcrpy wrote (see ``vcrpy-cassettes``)."""
 
@@ -121,6 +124,14 @@ def vcrpy_cassettes(config: pytest.Config, kwargs: dict[str, Any]) -> VcrpyCasse
         raise pytest.UsageError(str(exc)) from None
 
 
+def _header_names(value: Any, *, where: str) -> tuple[str, ...]:
+    """A header name or a list of them, as a tuple; anything else is an error naming ``where``."""
+    names = (value,) if isinstance(value, str) else value
+    if not isinstance(names, list | tuple) or not all(isinstance(name, str) and name for name in names):
+        raise GroqVcrError(f"{where}={value!r}: give a header name or a list of them, e.g. ['X-Call']")
+    return tuple(names)
+
+
 def session_options(config: pytest.Config, item: pytest.Item | None, kwargs: dict[str, Any]) -> SessionOptions:
     """How ``item``'s cassette is used, from the command line, its ``vcr_config``/marker and the project.
 
@@ -133,12 +144,14 @@ def session_options(config: pytest.Config, item: pytest.Item | None, kwargs: dic
         max_age, on_expired = _expiry(config, kwargs, nodeid)
         retry_after = parse_choice(RetryAfter, kwargs.get(RETRY_AFTER_KEY, "fast"), where=RETRY_AFTER_KEY)
         redactor = redactor_for(config.rootpath, kwargs)
+        match_headers = _header_names(kwargs.get(MATCH_HEADERS_KEY, ()), where=f"{nodeid}: {MATCH_HEADERS_KEY}")
     except GroqVcrError as exc:
         raise pytest.UsageError(str(exc)) from None
     keep_failed = bool(config.getoption("--groq-vcr-keep-failed") or kwargs.get(KEEP_FAILED_KEY))
     may_save, on_close = session_callbacks(config, item, keep_failed=keep_failed)
     return SessionOptions(
         allow_repeats=bool(kwargs.get("allow_playback_repeats", False)),
+        match_headers=match_headers,
         redactor=redactor,
         faults=fault_plan_for(item) if item is not None else None,
         retry_after=retry_after,

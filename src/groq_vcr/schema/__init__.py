@@ -2,12 +2,21 @@
 
 from groq_vcr.schema._assert import SchemaChecker, assert_schema_matches
 from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
-from groq_vcr.schema._drift import CassetteDrift, DriftEntry, compare_cassettes, interaction_label
+from groq_vcr.schema._drift import (
+    WHOLE_CASSETTE,
+    CassetteDrift,
+    ChangeGroup,
+    DriftEntry,
+    compare_cassettes,
+    interaction_label,
+)
 from groq_vcr.schema._infer import Schema, schema_of, schema_of_interaction
 from groq_vcr.schema._verify import VerifiedInteraction, verify_live
 
 __all__ = [
+    "WHOLE_CASSETTE",
     "CassetteDrift",
+    "ChangeGroup",
     "DriftEntry",
     "Schema",
     "SchemaChange",

@@ -9,15 +9,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from groq_vcr.cassette import Cassette, Interaction, Masker, Request, RequestKey, mask_secrets, probe_recorded
 from groq_vcr.schema._compare import SchemaChange, SchemaReport, compare
-from groq_vcr.schema._infer import schema_of_interaction
+from groq_vcr.schema._infer import display_path, schema_of_interaction
 
 __all__ = [
+    "WHOLE_CASSETTE",
     "CassetteDrift",
+    "ChangeGroup",
     "DriftEntry",
     "compare_cassettes",
     "interaction_label",
@@ -71,6 +73,45 @@ class DriftEntry:
     report: SchemaReport
 
 
+WHOLE_CASSETTE = "(whole cassette)"
+"""The label of an entry about a cassette as a whole (missing from one side)."""
+
+
+@dataclass
+class ChangeGroup:
+    """One change, found in one or more interactions (for the grouped report)."""
+
+    change: SchemaChange
+    where: list[tuple[str, str | None]] = field(default_factory=list)
+    """``(cassette, interaction label)`` per affected interaction; the label is None for a whole cassette."""
+    nested: int = 0
+
+    def add(self, cassette: str, label: str | None, nested: int) -> None:
+        """Count one more interaction with this change."""
+        self.where.append((cassette, label))
+        self.nested = max(self.nested, nested)
+
+    def markdown(self, limit: int = 5) -> str:
+        """The change and where it was seen, grouped by request (``POST /openai/v1/chat/completions in`` the
+        cassettes and interaction numbers), at most ``limit`` interactions named and the rest counted."""
+        nested = f" (+{self.nested} nested)" if self.nested else ""
+        by_request: dict[str, list[str]] = {}
+        for cassette, label in self.where[:limit]:
+            number, _, request = (label or "").partition(" ")
+            by_request.setdefault(request, []).append(f"`{cassette}` {number}".rstrip())
+        places = "; ".join(
+            f"{request} in {', '.join(names)}" if request else ", ".join(names) for request, names in by_request.items()
+        )
+        more = f"; and {len(self.where) - limit} more" if len(self.where) > limit else ""
+        count = f"{len(self.where)} interactions: " if len(self.where) > 1 else ""
+        return f"`{display_path(self.change.path)}`: {self.change.message}{nested} — {count}{places}{more}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        where = [f"{cassette} {label}" if label else cassette for cassette, label in self.where]
+        return {**self.change.to_dict(), "nested": self.nested, "where": where}
+
+
 @dataclass(frozen=True)
 class CassetteDrift:
     """The schema drift between two cassettes (or two folders of cassettes), interaction by interaction."""
@@ -120,14 +161,54 @@ class CassetteDrift:
         lines.append(self.summary())
         return "\n".join(lines)
 
-    def to_markdown(self) -> str:
-        """Markdown: a heading per cassette, a sub-heading per interaction."""
-        lines = [f"## Schema drift: {self.summary()}"]
+    def grouped(self) -> list[ChangeGroup]:
+        """Each distinct change once, with every interaction it affects: breaking, then additive, then info."""
+        groups: dict[tuple[str, str, str], ChangeGroup] = {}
         for name, entries in self.entries:
-            lines.extend(["", f"### `{name}`"])
             for entry in entries:
-                lines.extend(["", f"#### {entry.label}", "", entry.report.to_markdown()])
-        return "\n".join(lines)
+                label = None if entry.label == WHOLE_CASSETTE else entry.label
+                for change in entry.report.changes:
+                    key = (change.severity, change.path, change.message)
+                    group = groups.get(key)
+                    if group is None:
+                        group = groups[key] = ChangeGroup(change)
+                    group.add(name, label, change.nested)
+        rank = {"breaking": 0, "additive": 1, "info": 2}
+        return sorted(groups.values(), key=lambda g: rank[g.change.severity])
+
+    def unchanged(self) -> list[tuple[str, int]]:
+        """``(cassette, interactions)`` with no schema change at all, in order."""
+        found = []
+        for name, entries in self.entries:
+            same = sum(1 for entry in entries if not entry.report.changes)
+            if same:
+                found.append((name, same))
+        return found
+
+    def markdown_body(self, *, limit: int = 5) -> list[str]:
+        """The report's lines without its heading: each change once (``limit`` interactions named, then a count),
+        grouped by severity, and the unchanged interactions on one line."""
+        lines: list[str] = []
+        titles = {"breaking": "Breaking", "additive": "Additive", "info": "Info (never fails)"}
+        current = None
+        for group in self.grouped():
+            severity = group.change.severity
+            if severity != current:
+                lines.extend(["", f"### {titles[severity]}", ""])
+                current = severity
+            lines.append(f"- {group.markdown(limit)}")
+        same = self.unchanged()
+        if same:
+            count = sum(n for _, n in same)
+            names = ", ".join(f"`{name}`" + (f" ({n})" if n > 1 else "") for name, n in same[:limit])
+            more = f" and {len(same) - limit} more" if len(same) > limit else ""
+            lines.extend(["", f"**Unchanged:** {count} interaction(s) in {len(same)} cassette(s): {names}{more}."])
+        return lines
+
+    def to_markdown(self) -> str:
+        """Markdown for a PR comment or a job summary: a heading with the verdict, each change once with the
+        interactions it affects, and the unchanged interactions collapsed into one line."""
+        return "\n".join([f"## Schema drift: {self.summary()}", *self.markdown_body()])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form."""

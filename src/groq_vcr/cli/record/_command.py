@@ -10,8 +10,9 @@ from typing import NoReturn
 
 import click
 
-from groq_vcr.cassette import Cassette, Interaction, format_go_duration
-from groq_vcr.cli import EXIT_USAGE
+from groq_vcr.cassette import Cassette, Interaction
+from groq_vcr.cli import EXIT_FINDINGS, EXIT_USAGE
+from groq_vcr.cli._human import human_duration, humanize_durations
 from groq_vcr.cli._table import text_table
 from groq_vcr.cli.record._curl import parse_curl_text
 from groq_vcr.cli.record._pacing import Pacer, RetryPolicy
@@ -40,7 +41,7 @@ _WRITE_HINT = "the existing cassette was left unchanged; check the folder's perm
 
 def fail(message: str, hint: str) -> NoReturn:
     """Print ``error: message`` and ``hint: hint`` on stderr and exit 2."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {humanize_durations(message)}", err=True)
     click.echo(f"hint: {hint}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -119,7 +120,7 @@ def _describe(redactor: Redactor, index: int, interaction: Interaction) -> str:
     request, response = interaction.request, interaction.response
     return (
         f"#{index} {request.method} {redactor.redact_url(request.url)} -> {response.status} "
-        f"in {format_go_duration(response.duration)}"
+        f"in {human_duration(response.duration / 1e9)}"
     )
 
 
@@ -135,9 +136,9 @@ def _summary_table(results: list[CallResult], first: int, redactor: Redactor) ->
             (
                 str(index),
                 response.status,
-                format_go_duration(response.duration),
+                human_duration(response.duration / 1e9),
                 str(result.attempts),
-                f"{result.waited_s:.1f}s",
+                human_duration(result.waited_s),
                 "-" if limits.remaining_requests is None else str(limits.remaining_requests),
                 "-" if limits.remaining_tokens is None else str(limits.remaining_tokens),
                 f"{request.method} /{path}",
@@ -153,7 +154,7 @@ def _send_all(
     results: list[CallResult] = []
 
     def on_wait(seconds: float, reason: str) -> None:
-        click.echo(f"waiting {format_go_duration(round(seconds * 1e9))}: {reason}", err=True)
+        click.echo(f"waiting {human_duration(seconds)}: {humanize_durations(reason)}", err=True)
 
     recorder.pacer.on_wait = on_wait
     for number, spec in enumerate(specs, start=1):
@@ -218,6 +219,15 @@ def _send_all(
     "folder).",
 )
 @click.option(
+    "--keep-status",
+    "keep_statuses",
+    multiple=True,
+    metavar="CODE",
+    callback=lambda ctx, param, value: _parse_statuses(value),
+    help="An error status you mean to record (e.g. 404, or 4xx / 5xx; repeatable). A call whose final answer is "
+    "any other error status is saved as it happened, with a warning, and the command exits 1.",
+)
+@click.option(
     "--timeout",
     default=600.0,
     show_default=True,
@@ -235,6 +245,7 @@ def record(
     max_retries: int,
     max_wait: float,
     rate_share: str | None,
+    keep_statuses: frozenset[str],
     timeout: float,
 ) -> None:
     """Record calls given as curl commands or request specs into the cassette OUTPUT (appending to it).
@@ -243,6 +254,8 @@ def record(
     every cassette is redacted (keys, cookies) and scanned before it is saved. Rate limits are honoured:
     when x-ratelimit-remaining-* reaches 0 the next call waits for the reset, and a 429 is retried after
     retry-after. Nothing is sent or written when any request is invalid (bad JSON, missing upload file).
+    A final answer with an error status (a 5xx, a 401...) is saved as it happened, but the command warns and
+    exits 1 unless --keep-status names that status.
 
     \b
     Examples:
@@ -305,7 +318,39 @@ def record(
     if failure is not None:
         saved_note = f"; the {len(results)} call(s) before it were saved to {output}" if results else ""
         fail(redactor.redact_text(str(failure)) + saved_note, hint_for(failure))
+    unwanted = [(first + offset, r) for offset, r in enumerate(results) if _unwanted(r.code, keep_statuses)]
+    for index, result in unwanted:
+        request = result.interaction.request
+        click.echo(
+            f"warning: #{index} {request.method} {redactor.redact_url(request.url)} ended with "
+            f"{result.status}; it was saved to {output} as it happened",
+            err=True,
+        )
     click.echo(f"wrote {len(results)} interaction(s) to {output} ({total} in total)")
+    if unwanted:
+        codes = sorted({str(result.code) for _, result in unwanted})
+        click.echo(
+            f"hint: record it again when the API answers normally (and remove the error answer from {output}), or "
+            f"pass {' '.join(f'--keep-status {code}' for code in codes)} if this is the answer you mean to record",
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS)
+
+
+def _parse_statuses(values: tuple[str, ...]) -> frozenset[str]:
+    """``--keep-status`` values: a status (``404``) or a class (``4xx``, ``5xx``)."""
+    kept = set()
+    for value in values:
+        text = value.strip().lower()
+        if not (len(text) == 3 and text[0] in "45" and (text[1:] == "xx" or text[1:].isdigit())):
+            raise click.BadParameter(f"{value!r} is not an error status; write it like 404, 503, 4xx or 5xx")
+        kept.add(text)
+    return frozenset(kept)
+
+
+def _unwanted(code: int, kept: frozenset[str]) -> bool:
+    """Whether a final answer with this status is an error the user did not ask to record."""
+    return code >= 400 and str(code) not in kept and f"{str(code)[0]}xx" not in kept
 
 
 def _budget(rate_share: str | None, api_key: str | None, max_wait: float) -> SharedBudget | None:
@@ -327,5 +372,5 @@ def _pacing_note(result: CallResult) -> str:
     if result.attempts > 1:
         notes.append(f"{result.attempts - 1} retr{'y' if result.attempts == 2 else 'ies'}")
     if result.waited_s:
-        notes.append(f"waited {result.waited_s:.2f}s")
+        notes.append(f"waited {human_duration(result.waited_s)}")
     return f" ({', '.join(notes)})" if notes else ""

@@ -32,7 +32,7 @@ from groq_vcr.cli.record._curl import extract_curl_commands
 from groq_vcr.cli.record._pacing import Pacer, RateLimitState, parse_rate_limit_headers
 from groq_vcr.cli.record._request_spec import RequestSpec
 from groq_vcr.engine import collect_headers, finish_response, request_from_httpx, response_head_from_httpx, status_text
-from groq_vcr.errors import GroqVcrError, InputError
+from groq_vcr.errors import ApiUnreachableError, InputError
 from groq_vcr.pacing import SharedBudget, origin_of, tokens_used
 
 __all__ = [
@@ -176,16 +176,19 @@ class SpecRecorder:
         try:
             response = self._client.send(request, stream=True, follow_redirects=spec.follow_redirects)
         except httpx.HTTPError as exc:
-            raise GroqVcrError(
-                f"{spec.source}: {spec.method} {url} failed: {exc or type(exc).__name__}; "
-                "check the URL, --base-url and your network"
+            reason = str(exc) or type(exc).__name__
+            raise ApiUnreachableError(
+                f"{spec.source}: {spec.method} {url} failed: {reason}; check the URL, --base-url and your network",
+                url=url,
+                reason=reason,
             ) from None
         try:
             duration_ns = time.perf_counter_ns() - started
             chunks = list(response.iter_raw())
         except httpx.HTTPError as exc:
-            raise GroqVcrError(
-                f"{spec.source}: reading the response of {spec.method} {url} failed: {exc or type(exc).__name__}"
+            reason = str(exc) or type(exc).__name__
+            raise ApiUnreachableError(
+                f"{spec.source}: reading the response of {spec.method} {url} failed: {reason}", url=url, reason=reason
             ) from None
         finally:
             response.close()

@@ -142,3 +142,11 @@ def test_the_manual_report_is_what_drift_writes(project: Path) -> None:
 def test_the_manual_workflow_is_the_repositorys() -> None:
     (workflow,) = [body for body in blocks("drift.md", "yaml") if "groq-vcr drift" in body]
     assert workflow == (ROOT / ".github" / "workflows" / "drift.yml").read_text(encoding="utf-8")
+
+
+def test_the_readme_fault_example_is_the_manuals_tested_one() -> None:
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Fault injection\n", 1)[1]
+    match = _BLOCK.search(section)
+    assert match is not None
+    assert match.group(1) == "python"
+    assert match.group(2) == example_files()["test_groq_faults.py"]

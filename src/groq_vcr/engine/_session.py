@@ -359,7 +359,7 @@ class CassetteSession:
         """Counts for the end-of-run summary."""
         return SessionStats(
             path=str(self.path),
-            loaded=len(self.player),
+            loaded=self.own_count,
             replayed=sum(self.player.play_counts),
             recorded=len(self.pending),
             unused=[index for index in self.player.unused() if index < self.own_count],

@@ -13,6 +13,7 @@ import click
 
 from groq_vcr.cassette import Cassette
 from groq_vcr.cli import EXIT_USAGE
+from groq_vcr.cli._calls import call_options
 from groq_vcr.cli._human import human_duration, humanize_durations
 from groq_vcr.cli.drift._report import DriftRunReport, build_report
 from groq_vcr.cli.drift._rerecord import CassetteRun, rerecord
@@ -149,23 +150,7 @@ def _emit(report: DriftRunReport, redactor: Redactor, output_format: str, output
     is_flag=True,
     help="Replace each committed cassette that was re-checked by its re-recording (redacted and scanned).",
 )
-@click.option("--max-retries", default=3, show_default=True, type=click.IntRange(0, 50), help="Retries after a 429.")
-@click.option(
-    "--max-wait",
-    default=120.0,
-    show_default=True,
-    type=click.FloatRange(0),
-    metavar="SECONDS",
-    help="Longest single wait for a rate limit; a longer one stops the run (reported).",
-)
-@click.option(
-    "--timeout",
-    default=600.0,
-    show_default=True,
-    type=click.FloatRange(0.1),
-    metavar="SECONDS",
-    help="Timeout of each call.",
-)
+@call_options(wait_help="Longest single wait for a rate limit; a longer one stops the run (reported).")
 def drift(
     paths: tuple[Path, ...],
     outputs: tuple[Path, ...],

@@ -12,6 +12,7 @@ import click
 
 from groq_vcr.cassette import Cassette, Interaction
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_USAGE
+from groq_vcr.cli._calls import call_options
 from groq_vcr.cli._human import human_duration, humanize_durations
 from groq_vcr.cli._table import text_table
 from groq_vcr.cli.record._curl import parse_curl_text
@@ -202,15 +203,6 @@ def _send_all(
     metavar="URL",
     help="Send the calls here instead (e.g. http://127.0.0.1:8000); the cassette keeps the original URLs.",
 )
-@click.option("--max-retries", default=3, show_default=True, type=click.IntRange(0, 50), help="Retries after a 429.")
-@click.option(
-    "--max-wait",
-    default=120.0,
-    show_default=True,
-    type=click.FloatRange(0),
-    metavar="SECONDS",
-    help="Longest single wait for a rate-limit reset or retry-after; longer ones stop the recording.",
-)
 @click.option(
     "--rate-share",
     metavar="SHARE",
@@ -227,14 +219,7 @@ def _send_all(
     help="An error status you mean to record (e.g. 404, or 4xx / 5xx; repeatable). A call whose final answer is "
     "any other error status is saved as it happened, with a warning, and the command exits 1.",
 )
-@click.option(
-    "--timeout",
-    default=600.0,
-    show_default=True,
-    type=click.FloatRange(0.1),
-    metavar="SECONDS",
-    help="Timeout of each call.",
-)
+@call_options(wait_help="Longest single wait for a rate-limit reset or retry-after; longer ones stop the recording.")
 def record(
     curl_commands: tuple[str, ...],
     curl_files: tuple[str, ...],

@@ -535,10 +535,10 @@ def install(
         )
 
         def args() -> dict[str, Any]:
-            merged: dict[str, Any] = vcr.get_merged_config(path=path, **known)
+            # The configuration merged above: pytest-recording opens the cassette at once, so nothing changed.
+            merged = {**config, OPTIONS_KEY: options}
             if _SKIP_PATCHERS:
-                merged["skip_patchers"] = tuple(sorted({*merged.get("skip_patchers", ()), *_ALWAYS_SKIPPED}))
-            merged[OPTIONS_KEY] = options
+                merged["skip_patchers"] = tuple(sorted({*config.get("skip_patchers", ()), *_ALWAYS_SKIPPED}))
             return merged
 
         return _GroqCassetteContext(GroqCassette, args)

@@ -73,8 +73,61 @@ def folder(tmp_path: Path) -> Path:
 def test_fmt_check_lists_files_and_changes_nothing(folder: Path, invoke_cli: Invoke) -> None:
     result = invoke_cli("fmt", "--check", folder)
     assert result.exit_code == 1
-    assert result.stdout == f"would reformat {folder / 'sub' / 'two.yml'}\n"
+    assert result.stdout == (
+        f"would reformat {folder / 'sub' / 'two.yml'}:\n"
+        "  - it has no `---` line before `version: 2`\n"
+        "  - interactions are indented by 0 spaces where go-vcr indents them by 4 spaces\n"
+        "  - first difference at line 3: go-vcr writes `    - id: 0`, the file has `- id: 5`\n"
+    )
+    assert "expected layout: go-vcr >= 4.0.2" in result.stderr
     assert (folder / "sub" / "two.yml").read_text() == TWO_SPACE
+
+
+def test_fmt_check_names_the_zero_valued_fields_older_go_vcr_wrote(tmp_path: Path, invoke_cli: Invoke) -> None:
+    canonical = REFERENCE.read_text()
+    proto = "        proto: HTTP/1.1\n"
+    older = canonical.replace(proto, proto + "        transfer_encoding: []\n", 1)
+    older = older.replace("        duration: ", "        trailer: {}\n        duration: ", 1)
+    assert older != canonical
+    (tmp_path / "old.yaml").write_text(older)
+    result = invoke_cli("fmt", "--check", tmp_path / "old.yaml")
+    assert result.exit_code == 1
+    line = older.splitlines().index("        transfer_encoding: []") + 1
+    assert f"zero-valued fields that go-vcr omits: `transfer_encoding: []` (line {line}), `trailer: {{}}`" in (
+        result.stdout
+    )
+    fixed = invoke_cli("fmt", tmp_path / "old.yaml")
+    assert fixed.exit_code == 0
+    assert (tmp_path / "old.yaml").read_text() == canonical
+
+
+def test_fmt_keeps_commented_cassettes_unless_told_to_drop_comments(tmp_path: Path, invoke_cli: Invoke) -> None:
+    commented = "# recorded by hand: do not re-record\n" + TWO_SPACE.replace("id: 5", "id: 5  # the fifth")
+    commented = commented.replace("'{\"data\": []}'", '\'{"data": ["#not-a-comment"]}\'')
+    path = tmp_path / "hand.yaml"
+    path.write_text(commented)
+    check = invoke_cli("fmt", "--check", path)
+    assert "  - it has YAML comments (lines 1, 4), which go-vcr's layout cannot hold\n" in check.stdout
+    refused = invoke_cli("fmt", path)
+    assert refused.exit_code == 1
+    assert f"error: {path}: has YAML comments (lines 1, 4)" in refused.stderr
+    assert "hint: run again with --drop-comments" in refused.stderr
+    assert path.read_text() == commented
+    dropped = invoke_cli("fmt", "--drop-comments", path)
+    assert dropped.exit_code == 0, dropped.stderr
+    text = path.read_text()
+    assert "#" not in text.replace("#not-a-comment", "")
+    assert "#not-a-comment" in text
+
+
+def test_fmt_check_never_prints_a_secret(tmp_path: Path, invoke_cli: Invoke) -> None:
+    key = make_fake_api_key()
+    path = tmp_path / "leaky.yaml"
+    path.write_text(TWO_SPACE.replace("version: 2\n", f"version: 2\nnote: {key}\n"))
+    result = invoke_cli("fmt", "--check", path)
+    assert result.exit_code == 1
+    assert key not in result.stdout + result.stderr
+    assert key[:12] not in result.stdout + result.stderr
 
 
 def test_fmt_rewrites_in_canonical_form_and_is_idempotent(folder: Path, invoke_cli: Invoke) -> None:

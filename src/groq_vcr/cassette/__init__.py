@@ -29,6 +29,7 @@ from groq_vcr.cassette._model import (
     Response,
     body_text_or_bytes,
     canonical_header_name,
+    response_content_length,
 )
 from groq_vcr.cassette._multipart import MultipartPart, parse_multipart
 from groq_vcr.cassette._sse import SSEEvent, StreamSummary, parse_events, parse_stream, reassemble, split_events
@@ -95,6 +96,7 @@ __all__ = [
     "read_text",
     "reassemble",
     "recorded_at",
+    "response_content_length",
     "save_cassette",
     "save_error",
     "split_events",

@@ -121,6 +121,20 @@ def canonical_header_name(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
+def response_content_length(code: int, request_method: str, declared: str | None, *, chunked: bool = False) -> int:
+    """The ``content_length`` Go's client (so go-vcr) gives a response: net/http's ``fixLength``.
+
+    A response to HEAD keeps what its ``Content-Length`` header declares; 1xx, 204 and 304 have no body, so 0;
+    a chunked or undeclared body is -1 (unknown); otherwise the declared length.
+    """
+    length = int(declared) if declared and declared.isdigit() else -1
+    if request_method.upper() == "HEAD":
+        return length
+    if code // 100 == 1 or code in (204, 304):
+        return 0
+    return -1 if chunked else length
+
+
 def body_text_or_bytes(data: bytes) -> Body:
     """``data`` as ``str`` when it is valid UTF-8, else unchanged ``bytes`` (go-vcr writes those as !!binary)."""
     try:

@@ -14,7 +14,7 @@ __all__ = ["GO_BOOL_WORDS", "can_be_plain"]
 
 # fmt: off
 _RESOLVED_WORDS = frozenset({
-    "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "<<",
+    "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
     ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF",
 })
 _YAML11_BOOLS = frozenset({
@@ -94,7 +94,11 @@ def _finite_float(text: str) -> bool:
 
 
 def _go_resolves_to_string(text: str) -> bool:
-    """Whether yaml.v3 reads ``text`` written plain back as a string (``resolve`` in Go's resolve.go)."""
+    """Whether yaml.v3 reads ``text`` written plain back as a string (``resolve`` in Go's resolve.go).
+
+    ``<<`` is not in the word list: resolve.go looks a word up only when its first character is in its hint
+    table, and ``<`` is not, so yaml.v3 resolves ``<<`` to a string and writes it plain.
+    """
     if text in _RESOLVED_WORDS:
         return False
     first = text[0]

@@ -218,6 +218,10 @@ class StreamSummary:
     error: dict[str, Any] | None = None
     """The error payload of an ``event: error`` frame or an ``{"error": ...}`` chunk (the SDKs raise on it)."""
     terminated_by_done: bool = False
+    ended_by: str | None = None
+    """The event that completed the stream: ``[DONE]``, ``response.completed``, ``message_stop``..."""
+    dialect: str = "chat.completions"
+    """Which API streamed it: ``chat.completions``, ``responses``, ``anthropic.messages`` or ``gemini``."""
     chunks: int = 0
     """How many JSON chunks were read."""
     incomplete: bool = False
@@ -319,24 +323,40 @@ def _apply_chunk(summary: StreamSummary, chunk: dict[str, Any]) -> None:
 
 
 def reassemble(events: Iterable[SSEEvent] | bytes | str) -> StreamSummary:
-    """Reassemble a chat completion stream (its events, or the raw body) into its final message.
+    """Reassemble a stream (its events, or the raw body) into its final message.
 
-    Reading stops where the SDKs stop: at ``[DONE]`` or at an error event (which the SDKs raise as ``APIError``).
+    Chat completion streams, Responses-API streams (named ``response.*`` events), Anthropic message streams and
+    Gemini streams are understood. Reading stops where the SDKs stop: at ``[DONE]``, at the event that completes
+    the response, or at an error event (which the SDKs raise as ``APIError``).
     """
     incomplete = False
     if isinstance(events, bytes | str):
         parsed = parse_stream(events)
         events, incomplete = parsed.events, parsed.incomplete is not None
+    from groq_vcr.cassette import _stream_dialects as dialects  # it builds on this module's classes
+
     summary = StreamSummary(incomplete=incomplete)
+    known: str | None = None
     for event in events:
         if event.is_done:
             summary.terminated_by_done = True
+            summary.ended_by = DONE
             break
         payload = event.json_or_none()
         if event.is_error:
             error = payload["error"]
             summary.error = error if isinstance(error, dict) else {"message": str(error)}
             break
-        if isinstance(payload, dict) and event.event is None:
-            _apply_chunk(summary, payload)
+        if not isinstance(payload, dict):
+            continue
+        known = known or dialects.dialect_of(event, payload)
+        if known in (None, dialects.CHAT):
+            if event.event is None:
+                _apply_chunk(summary, payload)
+            continue
+        summary.dialect = known
+        dialects.apply_event(summary, known, event, payload)
+        summary.ended_by = dialects.end_event(known, event, payload)
+        if summary.ended_by:
+            break
     return summary

@@ -17,8 +17,10 @@ from groq_vcr.cassette import (
     read_text,
     update_cassette,
 )
+from groq_vcr.cassette._layout import EXPECTED_LAYOUT, comment_lines, layout_differences, line_list
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.errors import CassetteFormatError
+from groq_vcr.redaction import Redactor
 
 
 def _as_on_disk(loaded: Cassette, current: Cassette | None) -> Cassette:
@@ -27,14 +29,23 @@ def _as_on_disk(loaded: Cassette, current: Cassette | None) -> Cassette:
 
 
 @click.command("fmt")
-@click.option("--check", is_flag=True, help="Change nothing; list the files that would be rewritten (exit 1 if any).")
+@click.option(
+    "--check", is_flag=True, help="Change nothing; list the files that would be rewritten and why (exit 1 if any)."
+)
+@click.option(
+    "--drop-comments",
+    is_flag=True,
+    help="Reformat files that hold YAML comments too (go-vcr's layout has no place for them, so they are lost).",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
-    """Rewrite cassettes (files, or folders searched for *.yaml/*.yml) exactly as go-vcr writes them.
+def fmt_command(check: bool, drop_comments: bool, paths: tuple[Path, ...]) -> None:
+    """Rewrite cassettes (files, or folders searched for *.yaml/*.yml) exactly as go-vcr >= 4.0.2 writes them.
+
+    A file holding YAML comments is left as it is unless --drop-comments is given.
 
     \b
-    Exit codes: 0 nothing to do or all rewritten, 1 with --check when a file would change,
-    2 when a path is missing or a cassette cannot be read (it is left untouched).
+    Exit codes: 0 nothing to do or all rewritten, 1 with --check when a file would change (or when a file
+    with comments was left alone), 2 when a path is missing or a cassette cannot be read (it is left untouched).
 
     \b
     Examples:
@@ -46,7 +57,9 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
     changed: list[Path] = []
+    kept: list[Path] = []
     broken = 0
+    mask = Redactor().redact_text
     for path in files:
         try:
             stamp = file_stamp(path)
@@ -60,8 +73,20 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
         if canonical == text:
             continue
         changed.append(path)
+        comments = comment_lines(text)
         if check:
-            click.echo(f"would reformat {path}")
+            click.echo(f"would reformat {path}:")
+            for difference in layout_differences(text, canonical, mask):
+                click.echo(f"  - {difference}")
+        elif comments and not drop_comments:
+            kept.append(path)
+            click.echo(
+                f"error: {path}: has YAML comments ({line_list(comments)}), which go-vcr's layout cannot hold; "
+                "the file was left as it is",
+                err=True,
+            )
+            click.echo("hint: run again with --drop-comments to reformat it and lose the comments", err=True)
+            continue
         else:
             try:
                 # Through the locked save path, so a concurrent recording into this cassette is not lost.
@@ -73,10 +98,14 @@ def fmt_command(check: bool, paths: tuple[Path, ...]) -> None:
                 continue
             click.echo(f"reformatted {path}")
     verb = "would be reformatted" if check else "reformatted"
-    summary = f"{len(changed)} of {len(files)} cassette(s) {verb}"
+    summary = f"{len(changed) - len(kept)} of {len(files)} cassette(s) {verb}"
+    if check and changed:
+        summary += f" (expected layout: {EXPECTED_LAYOUT})"
+    if kept:
+        summary += f"; {len(kept)} left as they are because of their comments"
     if broken:
         summary += f"; {broken} could not be read (fix them, then run again)"
     click.echo(summary, err=True)
     if broken:
         sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_FINDINGS if check and changed else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if (check and changed) or kept else EXIT_OK)

@@ -99,6 +99,8 @@ def stream_facts(summary: StreamSummary) -> dict[str, Any]:
         "error": summary.error,
         "chunks": summary.chunks,
         "done": summary.terminated_by_done,
+        "ended_by": summary.ended_by,
+        "api": summary.dialect,
         "incomplete": summary.incomplete,
         "id": summary.id,
         "model": summary.model,
@@ -194,10 +196,14 @@ def _body_lines(message: Request | Response, full: bool) -> list[str]:
 
 
 def _stream_lines(facts: dict[str, Any], size: int, full: bool) -> list[str]:
-    ending = "ended by [DONE]" if facts["done"] else "error event" if facts["error"] else "no [DONE]"
+    ended_by = facts["ended_by"]
+    ending = f"ended by {ended_by}" if ended_by else "error event" if facts["error"] else "no end event"
+    if not ended_by and not facts["error"] and facts["api"] == "chat.completions":
+        ending = "no [DONE]"
     if facts["incomplete"]:
         ending += ", last event lacks its blank line (dropped by the SDKs)"
-    lines = [f"  body: SSE stream, {size} bytes, {facts['chunks']} chunks, {ending}; reassembled:"]
+    api = "" if facts["api"] == "chat.completions" else f" ({facts['api']})"
+    lines = [f"  body: SSE stream{api}, {size} bytes, {facts['chunks']} chunks, {ending}; reassembled:"]
 
     def text(value: str) -> str:
         return json.dumps(

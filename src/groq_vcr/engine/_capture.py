@@ -12,7 +12,14 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
-from groq_vcr.cassette import Headers, Request, Response, body_text_or_bytes, canonical_header_name
+from groq_vcr.cassette import (
+    Headers,
+    Request,
+    Response,
+    body_text_or_bytes,
+    canonical_header_name,
+    response_content_length,
+)
 
 # Headers Go keeps out of the header map (it stores them in dedicated fields or drops them).
 _REQUEST_HEADERS_NOT_RECORDED = {"host"}
@@ -70,8 +77,8 @@ def status_text(code: int, reason: str) -> str:
     return f"{code} {reason}".rstrip()
 
 
-def response_head_from_httpx(response: Any, duration_ns: int) -> Response:
-    """The model of a response's status line and headers, before its body is read."""
+def response_head_from_httpx(response: Any, duration_ns: int, request_method: str) -> Response:
+    """The model of a response's status line and headers (to a ``request_method`` request), before its body."""
     proto, major, minor = proto_of(response.http_version)
     raw_headers = list(response.headers.multi_items())
     transfer_encoding = [
@@ -81,8 +88,12 @@ def response_head_from_httpx(response: Any, duration_ns: int) -> Response:
         for value in value.split(",")
     ]
     headers = collect_headers(raw_headers, skip={"transfer-encoding"})
-    length_text = response.headers.get("content-length")
-    content_length = int(length_text) if length_text and length_text.isdigit() else -1
+    content_length = response_content_length(
+        response.status_code,
+        request_method,
+        response.headers.get("content-length"),
+        chunked="chunked" in transfer_encoding,
+    )
     return Response(
         proto=proto,
         proto_major=major,

@@ -256,7 +256,7 @@ def _answer(module: ModuleType, session: CassetteSession, request: Any, found: P
 
 
 def _begin(session: CassetteSession, request: Any, body: bytes, response: Any, started: int) -> PendingRecording:
-    head = response_head_from_httpx(response, time.perf_counter_ns() - started)
+    head = response_head_from_httpx(response, time.perf_counter_ns() - started, request.method)
     return session.begin_recording(request_from_httpx(request, body), head)
 
 

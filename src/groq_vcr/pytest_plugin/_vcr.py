@@ -51,6 +51,7 @@ from groq_vcr.cassette import (
     body_text_or_bytes,
     canonical_header_name,
     cassette_kind,
+    response_content_length,
     write_atomic,
 )
 from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions, SessionStats, patch_triples
@@ -148,12 +149,19 @@ def from_vcrpy_request(request: VcrRequest) -> Request:
     )
 
 
-def from_vcrpy_response(response: dict[str, Any]) -> Response:
+def from_vcrpy_response(response: dict[str, Any], request_method: str) -> Response:
     """vcrpy's response dict -> the model (vcrpy records neither protocol nor timing)."""
     status = response.get("status", {})
     code = int(status.get("code", 200))
     message = status.get("message") or ""
-    return Response(headers=_vcrpy_headers(response.get("headers")), status=f"{code} {message}".rstrip(), code=code)
+    headers = _vcrpy_headers(response.get("headers"))
+    declared = next(iter(headers.get("Content-Length", [])), None)
+    return Response(
+        headers=headers,
+        status=f"{code} {message}".rstrip(),
+        code=code,
+        content_length=response_content_length(code, request_method, declared),
+    )
 
 
 def to_vcrpy_request(request: Request) -> VcrRequest:
@@ -330,7 +338,8 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
         assert self.session is not None
         if self._options.request_filter is not None and self._probe(request) is None:
             return  # an ignored host: vcrpy's stub sent it live; it is not recorded
-        pending = self.session.begin_recording(from_vcrpy_request(request), from_vcrpy_response(response))
+        head = from_vcrpy_response(response, request.method)
+        pending = self.session.begin_recording(from_vcrpy_request(request), head)
         pending.feed(_vcrpy_body(response))
         pending.finish()
 

@@ -173,7 +173,7 @@ class RecordingProxy:
                 f"{type(exc).__name__}: {exc}. Check --upstream and your network; nothing was recorded."
             )
             return error_response(502, message, "groq_vcr_upstream_error", "upstream_unreachable")
-        head = response_head_from_httpx(upstream, time.perf_counter_ns() - started)
+        head = response_head_from_httpx(upstream, time.perf_counter_ns() - started, outgoing.method)
         pending = self.session.begin_recording(request_from_httpx(outgoing, body), head)
         self._in_flight += 1
         return _PassThrough(self, upstream, pending)

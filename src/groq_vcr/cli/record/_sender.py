@@ -192,7 +192,7 @@ class SpecRecorder:
             ) from None
         finally:
             response.close()
-        head = response_head_from_httpx(response, duration_ns)
+        head = response_head_from_httpx(response, duration_ns, response.request.method)
         recorded_request = request_from_httpx(response.request, body)
         recorded_request.url = _recorded_url(spec.url, str(response.request.url), self.base_url)
         interaction = Interaction(request=recorded_request, response=finish_response(head, b"".join(chunks)))

@@ -149,6 +149,7 @@ def update_cassette(
     known: tuple[tuple[int, int] | None, Cassette] | None = None,
     check: Callable[[Cassette, str], None] | None = None,
     replace_invalid: bool = False,
+    render: Callable[[Cassette], str] | None = None,
 ) -> Cassette:
     """Read-modify-write a cassette under its lock: the one way a cassette file is written.
 
@@ -165,6 +166,7 @@ def update_cassette(
     scanner); if it raises, nothing is written and its exception propagates. When the file system refuses the
     write (the folder cannot be created or written, the disk is full), :class:`CassetteSaveError` says where,
     why and what to do.
+    ``render`` turns the cassette into the text to write (default: go-vcr's layout, :func:`dump_cassette`).
     """
     p = Path(path)
     try:
@@ -175,7 +177,7 @@ def update_cassette(
         raise save_error(p, exc) from None
     try:
         cassette = update(_current(p, known, replace_invalid))
-        text = dump_cassette(cassette)
+        text = (render or dump_cassette)(cassette)
         if check is not None:
             check(cassette, text)
         try:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 
-from groq_vcr.cassette import Cassette, file_stamp, load_cassette, update_cassette, write_atomic
+from groq_vcr.cassette import Cassette, dump_cassette, file_stamp, load_cassette, update_cassette, write_atomic
+from groq_vcr.cassette._patch import patch_text
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.cli._scan import build_redactor, iter_files, read_text, rule_options
 from groq_vcr.errors import GroqVcrError
@@ -31,6 +32,8 @@ class Outcome:
     findings: tuple[Finding, ...]
     """The secrets in the file as it was."""
     changed: bool
+    relaid: bool = False
+    """Whether the file had to be written whole in go-vcr's layout (the secrets could not be edited in place)."""
 
 
 def is_v2_cassette(path: Path, text: str) -> bool:
@@ -40,10 +43,10 @@ def is_v2_cassette(path: Path, text: str) -> bool:
 
 def redact_file(redactor: Redactor, path: Path, *, check: bool) -> Outcome:
     """Redact ``path`` in place (unless ``check``); raise GroqVcrError when that cannot be done safely."""
+    stamp = file_stamp(path)  # before reading, so a write in between is noticed under the lock
     text, is_utf8 = read_text(path)
     findings = tuple(redactor.scan_text(text, source=str(path)))
     if is_v2_cassette(path, text):
-        stamp = file_stamp(path)
         cassette = load_cassette(path)
         redacted = redactor.redact_cassette(cassette)
         changed = redacted != cassette
@@ -53,12 +56,23 @@ def redact_file(redactor: Redactor, path: Path, *, check: bool) -> Outcome:
                 # Under the lock: the copy read above, unless another writer saved since.
                 return redacted if current is cassette else redactor.redact_cassette(current or Cassette())
 
+            def render(written: Cassette) -> str:
+                # Only the secrets' characters change: comments and another writer's layout stay as they were.
+                patched = patch_text(text, cassette, written) if written is redacted else None
+                if patched is None:
+                    relaid.append(path)
+                    return dump_cassette(written)
+                return patched
+
+            relaid: list[Path] = []
             update_cassette(
                 path,
                 redact_current,
                 known=(stamp, cassette),
                 check=lambda written, text: redactor.assert_clean_cassette(written, text, path),
+                render=render,
             )
+            return Outcome(path, findings, changed, relaid=bool(relaid))
         elif not changed and findings:
             raise GroqVcrError(_not_removable(path, findings))
         return Outcome(path, findings, changed)
@@ -123,6 +137,12 @@ def redact(paths: tuple[Path, ...], check: bool, patterns: tuple[str, ...], conf
         label = f"{count} secret{'s' if count != 1 else ''}" if count else "secrets"
         verb = "would redact" if check else "redacted"
         click.echo(f"{path}: {verb} {label}")
+        if outcome.relaid:
+            click.echo(
+                f"  note: the secrets could not be replaced in place, so {path.name} was rewritten in go-vcr's "
+                "layout (its comments, if any, are gone)",
+                err=True,
+            )
         if check:
             for finding in outcome.findings:
                 click.echo(f"  {finding}")

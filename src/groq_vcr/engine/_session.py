@@ -225,6 +225,7 @@ class CassetteSession:
             record_mode=str(self.record_mode),
             missing=not self.existed and not self.path.exists(),
             record_hint=self.options.record_hint,
+            repeats_hint=self.options.repeats_hint,
         )
         redactor = self.options.redactor
         self.misses.append(

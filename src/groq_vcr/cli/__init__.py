@@ -60,9 +60,7 @@ class _UsageError(click.UsageError):
 
 
 def _restyled(exc: click.UsageError) -> _UsageError:
-    restyled = _UsageError(exc.format_message(), exc.ctx)
-    restyled.exit_code = exc.exit_code
-    return restyled
+    return _UsageError(exc.format_message(), exc.ctx)  # exit code 2, as click's
 
 
 class _LazyGroup(click.Group):

@@ -9,7 +9,8 @@
   neither a failed test nor one interrupted (Ctrl-C) replaces or adds to its cassette.
 - A cassette that cannot be saved (read-only folder, full disk) is one line at teardown, not a traceback.
 - Unused interactions (``--groq-vcr-fail-unused``) and verify-mode drift fail the test at teardown, when its
-  cassettes close.
+  cassettes close; a test that already failed is not failed twice (FAILED and ERROR): they are shown with its
+  failure.
 - ``assert schema_a == schema_b`` is explained as a schema drift report.
 """
 
@@ -100,7 +101,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         drift = item.stash.get(_DRIFT, None)
         if drift:
             problems.append("groq-vcr verify: live responses drifted from the cassette:\n" + "\n".join(drift))
-        if problems:
+        already_failed: bool = item.stash.get(_FAILED, False)
+        if problems and already_failed:
+            # The test already failed: one failure per test; the findings are shown with it, not as an ERROR.
+            report.sections.append(("Captured groq-vcr findings teardown", "\n".join(problems)))
+        elif problems:
             report.outcome = "failed"
             report.longrepr = "\n".join(problems)
     return report

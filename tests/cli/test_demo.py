@@ -47,8 +47,9 @@ def test_demo_records_redacts_replays_and_checks_schemas(invoke_cli: Invoke, tmp
     assert all(re.match(r"\d+\.\d\ds \| ok \| ", row) for row in rows.values()), rows
     assert "local Groq-compatible server on http://127.0.0.1:" in rows["start server"]
     assert "4 calls through the groq SDK, 4 cassettes" in rows["record"]
-    assert "8 secrets replaced by placeholders (4 cloudflare-cookie, 4 groq-api-key)" in rows["redaction + format check"]
-    assert "a live connection was refused (Network is disabled for host '127.0.0.1')" in rows["replay (network blocked)"]
+    redaction, replay = rows["redaction + format check"], rows["replay (network blocked)"]
+    assert "8 secrets replaced by placeholders (4 cloudflare-cookie, 4 groq-api-key)" in redaction
+    assert "a live connection was refused (Network is disabled for host '127.0.0.1')" in replay
     assert re.search(r"4 replayed responses, \d+ key paths, no drift", rows["schema check"])
     # Below the table, what it does not say: each call's answer, as a sentence.
     answers = out.split("What the calls answered (replay must give the same):\n", 1)[1].split("\n\n", 1)[0]

@@ -63,6 +63,9 @@ class SchemaChecker:
         self._mask = mask
         self._cassette: Cassette | None = None
         self._checked: set[int] = set()
+        self._paired: list[tuple[Any, int]] = []
+        """Each response already checked and the interaction it was paired with: checking it again (say, once
+        more with ``strict=True``) compares it with the same one, in replay as while recording."""
 
     def _load(self) -> Cassette | None:
         if self._cassette is None and self.cassette_path.exists():
@@ -75,6 +78,10 @@ class SchemaChecker:
         interactions: Sequence[Interaction] = cassette.interactions
         if isinstance(interaction, Interaction):
             return interaction
+        if interaction is None:
+            again = next((index for checked, index in self._paired if checked is response), None)
+            if again is not None and again < len(interactions):
+                return interactions[again]
         if isinstance(interaction, int):
             if not 0 <= interaction < len(interactions):
                 raise GroqVcrError(
@@ -104,8 +111,10 @@ class SchemaChecker:
     ) -> SchemaReport:
         """Compare ``response`` with the schema of the matching recorded interaction; raise on drift.
 
-        The interaction is ``interaction`` (an index or an :class:`Interaction`) when given; else, for an httpx
-        response, the recorded interaction with the same request; else the next interaction not checked yet.
+        The interaction is ``interaction`` (an index or an :class:`Interaction`) when given; else the one this
+        same response was compared with before (a response can be checked twice, e.g. once more strictly);
+        else, for an httpx response, the recorded interaction with the same request; else the next interaction
+        not checked yet.
         Before the cassette exists (the recording run itself) there is nothing to compare and it passes.
         Raises :class:`SchemaDriftError` when the report fails under ``strict`` (default: :attr:`strict`).
         """
@@ -117,6 +126,8 @@ class SchemaChecker:
         index = next((i for i, item in enumerate(cassette.interactions) if item is chosen), None)
         if index is not None:
             self._checked.add(index)
+            if interaction is None and not any(checked is response for checked, _ in self._paired):
+                self._paired.append((response, index))
         report = compare(schema_of(chosen), schema_of(response), strict=self.strict if strict is None else strict)
         if not report.ok:
             where = f"{self.cassette_path} {interaction_label(chosen)}"

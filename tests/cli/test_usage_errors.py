@@ -68,3 +68,17 @@ def test_a_curl_option_that_changes_how_the_call_is_sent_is_refused_before_anyth
         "hint: nothing was sent or written; fix the input (see: groq-vcr record --help)",
     ]
     assert not (tmp_path / "c.yaml").exists()
+
+
+def test_groq_vcr_alone_still_shows_the_help(run_cli: Run) -> None:
+    result = run_cli()
+    assert "Commands:" in result.stdout + result.stderr
+    assert "error:" not in result.stderr
+
+
+def test_a_usage_error_of_a_nested_command_has_its_own_usage_line(run_cli: Run) -> None:
+    result = run_cli("report", "merge")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: Missing argument")
+    assert lines[1].startswith("hint: usage: groq-vcr report merge [OPTIONS] ")

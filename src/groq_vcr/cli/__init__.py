@@ -59,7 +59,15 @@ class _UsageError(click.UsageError):
         click.echo(f"hint: usage: {path} {usage}; run '{path} --help' for the details", err=True)
 
 
-def _restyled(exc: click.UsageError) -> _UsageError:
+# ``groq-vcr`` alone: click shows the help (a usage error since click 8.2); that stays as it is.
+_HELP_ERRORS: tuple[type[Exception], ...] = tuple(
+    kind for kind in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if isinstance(kind, type)
+)
+
+
+def _restyled(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, _HELP_ERRORS):
+        return exc
     return _UsageError(exc.format_message(), exc.ctx)  # exit code 2, as click's
 
 

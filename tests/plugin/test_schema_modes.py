@@ -56,3 +56,43 @@ def test_groq_schema_passes_the_same_while_recording_and_on_replay(
     monkeypatch.setenv("FAKE_GROQ_KEY", make_fake_api_key())
     pytester.runpytest(*select, "--record-mode=none", "--block-network").assert_outcomes(passed=2)
     assert server.config.count("/chat/completions") == sent, "the replay sent nothing"
+
+
+MORE_CHECKS_THAN_RECORDED = r"""
+import os
+
+import groq
+import pytest
+
+
+@pytest.mark.vcr
+def test_two_responses_one_recording(groq_schema):
+    with groq.Groq(base_url=os.environ["FAKE_GROQ_BASE"], api_key=os.environ["FAKE_GROQ_KEY"], max_retries=0) as c:
+        completion = c.chat.completions.create(
+            model="llama-3.1-8b-instant", messages=[{"role": "user", "content": "hi"}]
+        )
+    groq_schema.check(completion)
+    groq_schema.check(completion.model_copy())
+"""
+
+
+def test_a_check_that_fails_on_replay_fails_while_recording_too(
+    pytester: pytest.Pytester, server: FakeGroqServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(test_inner=MORE_CHECKS_THAN_RECORDED)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    monkeypatch.setenv("FAKE_GROQ_BASE", server.groq_base_url)
+    monkeypatch.setenv("FAKE_GROQ_KEY", server.api_key)
+    recording = pytester.runpytest("-p", "no:randomly", "--record-mode=once")
+    recording.assert_outcomes(passed=1, errors=1)
+    recording.stdout.fnmatch_lines(
+        [
+            "*groq-vcr: groq_schema checks made while recording fail against the saved cassette (they would fail on "
+            "every replay):",
+            "*Every interaction of *test_two_responses_one_recording.yaml was already checked*",
+        ]
+    )
+    monkeypatch.setenv("FAKE_GROQ_KEY", make_fake_api_key())
+    replay = pytester.runpytest("-p", "no:randomly", "--record-mode=none", "--block-network")
+    replay.assert_outcomes(failed=1)
+    replay.stdout.fnmatch_lines(["*Every interaction of *test_two_responses_one_recording.yaml was already checked*"])

@@ -13,6 +13,7 @@ patterns = ["sk-live-[A-Za-z0-9]{24}"]
 max-age = "30d"          # cassettes older than this (newest Date header) are expired
 on-expired = "warn"      # warn | fail | rerecord
 vcrpy-cassettes = "keep" # keep | convert: what the plugin does with cassettes vcrpy wrote
+cassettes = ["tests/recordings"]  # where check/scan look with no path (default: every cassettes/ folder)
 ```
 
 To add a setting: a field on :class:`Settings` and one entry in ``_PARSERS`` (TOML key -> field and parser).
@@ -142,6 +143,9 @@ class Settings:
     """``on-expired``: what the pytest plugin does with an expired cassette (warn, fail or rerecord)."""
     vcrpy_cassettes: VcrpyCassettes = VcrpyCassettes.KEEP
     """``vcrpy-cassettes``: how the pytest plugin treats cassettes vcrpy wrote (keep or convert)."""
+    cassettes: tuple[str, ...] = ()
+    """``cassettes``: the folders ``groq-vcr check`` / ``scan`` look in when given no path (relative to the
+    pyproject.toml; empty: every ``cassettes/`` folder under the test paths)."""
     source: Path | None = None
     """The pyproject.toml they came from (None: defaults)."""
 
@@ -162,11 +166,20 @@ def _parse_on_expired(value: Any, where: str) -> OnExpired:
     return parse_choice(OnExpired, value, where=where)
 
 
+def _parse_folders(value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(item, str) and item for item in value):
+        raise GroqVcrError(f'{where} must be a list of folders, e.g. cassettes = ["tests/cassettes"].')
+    return tuple(value)
+
+
 # TOML key under [tool.groq-vcr] -> (Settings field, parser(value, where)).
 _PARSERS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "redact": ("redaction", _parse_redaction),
     "max-age": ("max_age", _parse_max_age),
     "on-expired": ("on_expired", _parse_on_expired),
+    "cassettes": ("cassettes", _parse_folders),
     "vcrpy-cassettes": ("vcrpy_cassettes", lambda value, where: parse_choice(VcrpyCassettes, value, where=where)),
 }
 

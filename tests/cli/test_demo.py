@@ -47,12 +47,21 @@ def test_demo_records_redacts_replays_and_checks_schemas(invoke_cli: Invoke, tmp
     assert all(re.match(r"\d+\.\d\ds \| ok \| ", row) for row in rows.values()), rows
     assert "local Groq-compatible server on http://127.0.0.1:" in rows["start server"]
     assert "4 calls through the groq SDK, 4 cassettes" in rows["record"]
-    for title in ("chat completion", "streamed chat completion (SSE)", "vision request", "audio translation"):
-        assert f"recorded  {title}" in out
-    assert "redacted  8 secret(s) replaced by placeholders (4 cloudflare-cookie, 4 groq-api-key)" in out
-    assert "saved     4 go-vcr v2 cassettes in out" in out
-    assert "replayed  4 calls offline, same answers as recorded (Network is disabled for host '127.0.0.1')" in out
-    assert re.search(r"schemas   4 replayed responses match their recordings \(\d+ paths\)", out)
+    redaction, replay = rows["redaction + format check"], rows["replay (network blocked)"]
+    assert "8 secrets replaced by placeholders (4 cloudflare-cookie, 4 groq-api-key)" in redaction
+    assert "a live connection was refused (Network is disabled for host '127.0.0.1')" in replay
+    assert re.search(r"4 replayed responses, \d+ key paths, no drift", rows["schema check"])
+    # Below the table, what it does not say: each call's answer, as a sentence.
+    answers = out.split("What the calls answered (replay must give the same):\n", 1)[1].split("\n\n", 1)[0]
+    lines = answers.splitlines()
+    assert len(lines) == 4, answers
+    assert lines[0].startswith("  The chat completion answered: This is a deterministic reply from the local Groq")
+    assert lines[0].endswith("You said: In one sentence: why record HTTP calls in tests?")
+    assert re.fullmatch(r"  The streamed answer was: .+ \(in \d+ chunks\)", lines[1])
+    assert re.fullmatch(r'  The vision model read "[A-Za-z]+" in the image\.', lines[2])
+    assert re.fullmatch(r'  The audio translation came back as "[A-Z][A-Za-z ]+\."', lines[3])
+    for phrase in ("replaced by placeholders", "network", "schema"):
+        assert phrase not in answers.lower(), "the list does not repeat the table"
     assert "cassettes: out\n" in out
     assert re.search(r"OK: the whole loop passed in \d+\.\d\ds", out)
 
@@ -130,10 +139,41 @@ def test_a_failed_step_is_named_and_exits_1(invoke_cli: Invoke, tmp_path: Path) 
     rows = phase_rows(result.stdout)
     assert list(rows) == ["start server", "record"]
     assert re.match(r"\d+\.\d\ds \| FAILED \| ", rows["record"]), rows
-    assert "FAILED at step 'record': " in result.stdout
-    assert "out/chat.yaml" in result.stdout
+    assert "out/chat.yaml" in rows["record"]
     assert result.stderr.strip() == "FAILED: step 'record' failed; see the report above"
     assert (tmp_path / "out" / "chat.yaml").read_text(encoding="utf-8") == "version: [not a cassette\n"
+
+
+def test_demo_run_twice_into_the_same_folder_replaces_its_cassettes(invoke_cli: Invoke, tmp_path: Path) -> None:
+    assert invoke_cli("demo", "--out", "out").exit_code == 0
+    again = invoke_cli("demo", "--out", "out")
+    assert again.exit_code == 0, again.stdout
+    for name in NAMES:
+        assert len(load_cassette(tmp_path / "out" / f"{name}.yaml").interactions) == 1, name
+
+
+def test_demo_never_replaces_a_cassette_that_is_not_its_own(invoke_cli: Invoke, tmp_path: Path) -> None:
+    assert invoke_cli("demo", "--out", "out").exit_code == 0
+    chat = tmp_path / "out" / "chat.yaml"
+    theirs = chat.read_text(encoding="utf-8").replace("/openai/v1/chat/completions", "/openai/v1/models")
+    chat.write_text(theirs, encoding="utf-8")
+    result = invoke_cli("demo", "--out", "out")
+    assert result.exit_code == 1
+    assert "already holds other recordings than the demo's chat completion" in phase_rows(result.stdout)["record"]
+    assert chat.read_text(encoding="utf-8") == theirs
+
+
+@pytest.mark.parametrize(("through_uv", "prefix"), [(True, "uv run groq-vcr"), (False, "groq-vcr")])
+def test_next_hint_is_runnable_as_printed(
+    invoke_cli: Invoke, monkeypatch: pytest.MonkeyPatch, through_uv: bool, prefix: str
+) -> None:
+    if through_uv:
+        monkeypatch.setenv("UV_RUN_RECURSION_DEPTH", "1")
+    else:
+        monkeypatch.delenv("UV_RUN_RECURSION_DEPTH", raising=False)
+    result = invoke_cli("demo", "--out", "my demo")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.splitlines()[-1] == f"next: {prefix} show 'my demo/chat_stream.yaml'"
 
 
 def test_live_without_a_key_exits_2_with_a_hint(run_cli: Run, tmp_path: Path) -> None:

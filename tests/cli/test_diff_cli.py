@@ -215,8 +215,11 @@ def test_bad_input_exits_2(kind: str, tmp_path: Path) -> None:
         "no-cassettes": [str(tmp_path), str(tmp_path)],
     }[kind]
     (tmp_path / "bad.yaml").write_text("version: 2\ninteractions: [\n") if kind == "malformed" else None
-    code, _ = run(*args)
+    code, output = run(*args)
     assert code == 2
+    lines = output.splitlines()
+    assert lines[-2].startswith("error: ")
+    assert lines[-1].startswith("hint: ")
 
 
 def test_console_script(tmp_path: Path, run_cli: Run) -> None:

@@ -88,3 +88,36 @@ def test_a_bad_keep_status_is_a_usage_error(invoke_cli: Invoke, fake_groq: FakeG
     assert result.exit_code == 2
     assert "'200' is not an error status; write it like 404, 503, 4xx or 5xx" in result.stderr
     assert fake_groq.config.count() == 0
+
+
+def test_a_401_without_a_key_exits_1_and_says_how_to_provide_the_key(
+    invoke_cli: Invoke, fake_groq: FakeGroqServer, tmp_path: Path
+) -> None:
+    result = invoke_cli("record", "--curl", _chat(), "--base-url", fake_groq.base_url, "-o", "c.yaml")
+    assert result.exit_code == 1, result.stderr
+    assert f"warning: #0 POST {CHAT_URL} ended with 401 Unauthorized" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "hint: 401 means no key was sent: export GROQ_API_KEY=gsk_... (or give the curl command "
+        "-H 'Authorization: Bearer $GROQ_API_KEY'), then record again"
+    )
+    (saved,) = load_cassette(tmp_path / "c.yaml").interactions
+    assert saved.response.code == 401
+
+
+def test_a_401_with_a_refused_key_says_to_export_a_valid_one(invoke_cli: Invoke, fake_groq: FakeGroqServer) -> None:
+    result = invoke_cli(
+        "record", "--curl", _chat(), "--base-url", fake_groq.base_url, "-o", "c.yaml", api_key="not-a-groq-key"
+    )
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "hint: 401 means the API refused the key that was sent: export a valid GROQ_API_KEY (it replaces the "
+        "command's own Authorization header), then record again"
+    )
+
+
+def test_a_kept_401_prints_no_key_hint(invoke_cli: Invoke, fake_groq: FakeGroqServer) -> None:
+    result = invoke_cli(
+        "record", "--curl", _chat(), "--base-url", fake_groq.base_url, "-o", "c.yaml", "--keep-status", "401"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "hint" not in result.stderr

@@ -397,6 +397,34 @@ def test_show_multipart_and_selection(invoke_cli: Invoke, tmp_path: Path) -> Non
     assert error == "error: qa.yaml has no interaction with id 7 (it has 3)"
 
 
+def test_show_splits_an_upload_held_as_bytes_into_its_parts(
+    invoke_cli: Invoke, fake_groq: FakeGroqServer, tmp_path: Path
+) -> None:
+    document, audio = seed_with_local_audio(tmp_path)  # not UTF-8: the cassette holds the body as !!binary
+    result = invoke_cli(
+        "record", "--curl-file", document, "--base-url", fake_groq.base_url, "-o", "qa.yaml", api_key=fake_groq.api_key
+    )
+    assert result.exit_code == 0, result.stderr
+    assert isinstance(load_cassette(tmp_path / "qa.yaml").interactions[1].request.body, bytes)
+    shown = invoke_cli("show", "qa.yaml", "-i", "1")
+    assert shown.exit_code == 0, shown.stderr
+    assert "binary," not in shown.stdout
+    assert "  body: multipart/form-data," in shown.stdout
+    assert f"    file: file 'note.ogg' (audio/ogg, {len(audio)} bytes)" in shown.stdout
+    assert "    model: whisper-large-v3" in shown.stdout
+    as_json = json.loads(invoke_cli("show", "qa.yaml", "-i", "1", "--json").stdout)
+    body = as_json["interactions"][0]["request"]["body"]
+    assert body["kind"] == "multipart"
+    assert {"name": "file", "size": len(audio), "filename": "note.ogg", "content_type": "audio/ogg"} in body["parts"]
+
+
+def test_show_of_a_broken_cassette_does_not_say_the_file_was_not_changed(invoke_cli: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("version: 2\ninteractions: [oops\n")
+    error, hint = one_error(invoke_cli("show", "bad.yaml"))
+    assert error.startswith("error: ")
+    assert hint == "hint: run groq-vcr check on it to see every problem"
+
+
 @pytest.mark.parametrize("command", ["record", "show"])
 def test_help_has_an_example(invoke_cli: Invoke, command: str) -> None:
     result = invoke_cli(command, "--help")

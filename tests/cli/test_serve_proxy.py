@@ -218,7 +218,8 @@ def test_a_miss_raises_not_found_with_the_pytest_explanation() -> None:
     assert f"cassette: {REFERENCE}" in message
     assert "closest: #0 POST https://api.groq.com/openai/v1/chat/completions" in message
     assert "differs at body['messages']" in message
-    assert "re-record: groq-vcr proxy --upstream https://api.groq.com" in message
+    assert f're-record: groq-vcr proxy --upstream https://api.groq.com --cassette {REFERENCE}"' in message
+    assert "--record-mode" not in message
     body, _, status = by_curl.stdout.decode().rpartition("\n")
     assert status == "404"
     error = json.loads(body)["error"]
@@ -233,7 +234,9 @@ def test_identical_requests_are_answered_once_each_unless_repeats_are_allowed() 
         codes = [curl(url, *url_args).stdout.decode().rpartition("\n")[2] for _ in range(2)]
         second = curl(url, *url_args).stdout.decode()
     assert codes == ["200", "404"]
-    assert "--allow-repeats" in second
+    assert "made more times than it was recorded (allow repeats with groq-vcr serve --allow-repeats)" in second
+    assert "--record-mode" not in second
+    assert "vcr_config" not in second
     with groq_vcr("serve", str(REFERENCE), "--allow-repeats") as server:
         url = f"{server.base_url}/openai/v1/chat/completions"
         codes = [curl(url, *url_args).stdout.decode().rpartition("\n")[2] for _ in range(3)]

@@ -492,7 +492,7 @@ def test_faults_and_verify_mode_play_a_vcrpy_cassette_through_the_engine(
     before = path.read_bytes()
     verified = project.runpytest("--groq-vcr-verify", "-k", "httpx")
     verified.assert_outcomes(passed=1)
-    verified.stdout.fnmatch_lines(["verify: 1 live responses compared with their recording, 0 drifted"])
+    verified.stdout.fnmatch_lines(["verify: 1 live response compared with its recording, 0 drifted"])
     assert path.read_bytes() == before
     echo.stop()
     project.makepyfile(test_suite=FAULTED)

@@ -235,7 +235,7 @@ def test_verify_reports_schema_drift_and_never_rewrites(
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
         [
-            "2 cassettes used: 0 interactions replayed, 3 recorded (0 cassettes saved), 0 unused",
+            "2 cassettes used: 0 interactions replayed, 0 recorded (0 cassettes saved), 0 unused",
             "verify: 3 live responses compared with their recording, 0 drifted",
             "*test_one.yaml #0 POST /openai/v1/chat/completions: no schema changes",
         ]
@@ -271,6 +271,51 @@ def test_verify_strict_fails_on_added_fields(inner: pytest.Pytester, server: Fak
     result.stdout.fnmatch_lines(["*usage.cached_tokens: added (int)*"])
 
 
+def test_verify_drift_in_a_test_that_fails_is_one_failure_not_failed_and_error(
+    inner: pytest.Pytester, server: FakeGroqServer
+) -> None:
+    _record(inner, "test_one")
+    inner.makepyfile(test_inner=INNER.replace('assert chat("one")', 'assert chat("one") == "not the answer"'))
+    server.config.response_change = ResponseChange(remove=["usage.total_tokens"])
+    result = _run(inner, "--groq-vcr-verify", "-k", "test_one")
+    result.assert_outcomes(failed=1, errors=0)
+    result.stdout.fnmatch_lines(
+        [
+            "*Captured groq-vcr findings teardown*",
+            "groq-vcr verify: live responses drifted from the cassette:",
+            "*usage.total_tokens: removed (int)*",
+            "verify: 1 live response compared with its recording, 1 drifted",
+        ]
+    )
+    assert "ERROR" not in result.stdout.str()
+
+
+def test_summary_counts_a_discarded_recording_apart_with_plurals(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inner.makepyfile(test_inner=INNER.replace('assert chat("one")', 'assert chat("one") == "not the answer"'))
+    result = _run(inner, "--record-mode=once", "-k", "test_one")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "1 cassette used: 0 interactions replayed, 0 recorded (0 cassettes saved), 0 unused, "
+            "1 discarded (recorded by failed tests, not saved)"
+        ]
+    )
+    assert not _cassette(inner, "test_one").exists()
+    inner.makepyfile(test_inner=INNER)
+    _record(inner, "test_one")
+    _replay_env(monkeypatch)
+    result = _run(inner, "--record-mode=none", "--block-network", "--groq-vcr-summary=cassettes", "-k", "test_one")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "1 cassette used: 1 interaction replayed, 0 recorded (0 cassettes saved), 0 unused",
+            "  *test_one.yaml: 1 replayed, 0 recorded, 0 unused",
+        ]
+    )
+
+
 # --- match log ---------------------------------------------------------------------------------------------
 
 
@@ -293,6 +338,9 @@ def test_miss_log_names_every_rejected_candidate(inner: pytest.Pytester, monkeyp
             "    body['messages'][0]['content']: 'four' != 'three' (recorded)",
         ]
     )
+    output = result.stdout.str()
+    assert output.count("(2 candidates with this method and URL)") == 1, "the match log is printed once"
+    assert "Captured log" not in output
 
 
 def test_log_marker_prints_one_tests_log_even_when_it_passes(

@@ -138,7 +138,7 @@ def test_the_real_seed_parses() -> None:
             [("Authorization", "Basic dXNlcjpwdw=="), ("User-Agent", "agent/1")],
             None,
         ),
-        ('$ curl "https://x.test/a#frag" -o out.json --max-time 5', "GET", "https://x.test/a#frag", [], None),
+        ('$ curl "https://x.test/a#frag" -o out.json -w "%{http_code}"', "GET", "https://x.test/a#frag", [], None),
     ],
 )
 def test_options(command: str, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> None:
@@ -196,6 +196,37 @@ def test_messages_never_show_a_key() -> None:
     assert key not in str(info.value)
     assert key[:12] not in str(info.value)
     assert "unsupported curl option --bogus" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("option", "instead"),
+    [
+        ("--proxy http://127.0.0.1:3128", "set HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY) in the environment instead"),
+        ("-x http://127.0.0.1:3128", "set HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY) in the environment instead"),
+        ("--cert client.pem", "groq-vcr record sends no client certificate"),
+        ("--key client.key", "groq-vcr record sends no client certificate"),
+        ("-E client.pem", "groq-vcr record sends no client certificate"),
+        ("--cacert ca.pem", "set SSL_CERT_FILE or SSL_CERT_DIR in the environment instead"),
+        ("--retry 3", "use its --max-retries and --max-wait"),
+        ("--retry-delay 2", "use its --max-retries and --max-wait"),
+        ("-k", "groq-vcr record always verifies TLS certificates; remove it"),
+        ("--insecure", "groq-vcr record always verifies TLS certificates; remove it"),
+        ("-sSk", "groq-vcr record always verifies TLS certificates; remove it"),
+        ("--max-time 30", "pass --timeout SECONDS to groq-vcr record"),
+        ("-m 30", "pass --timeout SECONDS to groq-vcr record"),
+        ("-m30", "pass --timeout SECONDS to groq-vcr record"),
+        ("--resolve api.groq.com:443:127.0.0.1", "pass --base-url URL to groq-vcr record"),
+    ],
+)
+def test_options_that_change_how_the_call_is_sent_are_refused_with_what_to_do_instead(
+    option: str, instead: str
+) -> None:
+    with pytest.raises(InputError) as info:
+        parse_curl(f"curl https://x.test/a {option}")
+    name = option.split()[0]
+    name = "-k" if name == "-sSk" else name[:2] if name == "-m30" else name
+    assert f"curl option {name} is not followed: " in str(info.value)
+    assert instead in str(info.value)
 
 
 @pytest.mark.parametrize(

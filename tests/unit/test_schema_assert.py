@@ -223,3 +223,13 @@ def test_groq_schema_pairs_requests_masked_by_the_tests_redaction_rules(pytester
     target.parent.mkdir(parents=True)
     target.write_text(text)
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=1)
+
+
+def test_a_response_checked_again_is_compared_with_the_same_interaction(tmp_path: Path) -> None:
+    cassette = tmp_path / "two.yaml"
+    cassette.write_text(cassette_yaml((CHAT_REQUEST, json.dumps(CHAT), "application/json")))
+    checker = SchemaChecker(cassette)
+    assert checker.check(CHAT).ok
+    assert checker.check(CHAT, strict=True).ok, "the same response, checked again more strictly"
+    with pytest.raises(GroqVcrError, match="was already checked"):
+        checker.check(dict(CHAT))  # another response: there is no interaction left for it

@@ -8,9 +8,10 @@ Each command lives in its own module under :mod:`groq_vcr.cli` and is imported o
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -40,7 +41,55 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 
 
+_ONE_LINE = re.compile(r"[ \t]*\n\s*")
+
+
+class _UsageError(click.UsageError):
+    """A usage error click found (a missing option, an invalid value, an unknown command), shown in the same
+    ``error:`` + ``hint:`` format as every other groq-vcr error."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        # On one line: click lists choices one per line ("Choose from:\n\tv1,\n\tv2").
+        click.echo(f"error: {_ONE_LINE.sub(' ', self.format_message())}", err=True)
+        if self.ctx is None:
+            click.echo("hint: run 'groq-vcr --help' for the commands and their options", err=True)
+            return
+        usage = " ".join(self.ctx.command.collect_usage_pieces(self.ctx))
+        path = self.ctx.command_path
+        click.echo(f"hint: usage: {path} {usage}; run '{path} --help' for the details", err=True)
+
+
+# ``groq-vcr`` alone: click shows the help (a usage error since click 8.2); that stays as it is.
+_HELP_ERRORS: tuple[type[Exception], ...] = tuple(
+    kind for kind in (getattr(click.exceptions, "NoArgsIsHelpError", None),) if isinstance(kind, type)
+)
+
+
+def _restyled(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, _HELP_ERRORS):
+        return exc
+    return _UsageError(exc.format_message(), exc.ctx)  # exit code 2, as click's
+
+
 class _LazyGroup(click.Group):
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _UsageError:
+            raise
+        except click.UsageError as exc:
+            raise _restyled(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageError:
+            raise
+        except click.UsageError as exc:  # the command's own arguments, or an unknown command
+            raise _restyled(exc) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

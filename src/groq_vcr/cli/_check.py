@@ -24,6 +24,7 @@ from groq_vcr.cassette import (
     validate_cassette_text,
 )
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK
+from groq_vcr.cli._cassette_folders import looked_up_folders, no_cassette_found
 from groq_vcr.engine import DEFAULT_LAST_RUN, LEGACY_LAST_RUN, LastRun, read_last_run
 from groq_vcr.errors import CassetteFormatError, GroqVcrError
 
@@ -139,7 +140,7 @@ def run_checks(paths: Iterable[Path], checks: Sequence[FileCheck] = ()) -> tuple
 
 
 @click.command("check")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--max-age",
     "max_age_text",
@@ -164,11 +165,17 @@ def check_command(paths: tuple[Path, ...], max_age_text: str | None, unused: boo
     Every problem is listed as file:line:column: message. --max-age adds stale cassettes, --unused
     cassettes and interactions the last test run did not use (run the whole suite first).
 
+    With no path, the folders the pytest plugin writes into are checked: every cassettes/ folder under
+    pytest's testpaths (or the folders listed as cassettes = [...] under [tool.groq-vcr] in pyproject.toml).
+    Finding no cassette at all is an error (exit 2), so a CI step cannot pass by checking nothing.
+
     \b
-    Exit codes: 0 all valid, 1 problems found, 2 a path does not exist or an option is wrong.
+    Exit codes: 0 all valid, 1 problems found, 2 a path does not exist, holds no cassette, or an option is
+    wrong.
 
     \b
     Examples:
+      groq-vcr check                        # the cassettes the pytest plugin wrote
       groq-vcr check cassettes/
       groq-vcr check --max-age 30d cassettes/
       pytest && groq-vcr check --unused cassettes/
@@ -185,10 +192,13 @@ def check_command(paths: tuple[Path, ...], max_age_text: str | None, unused: boo
             checks.append(unused_check(read_last_run(last_run_path or find_last_run()), notes))
     except GroqVcrError as exc:
         raise click.UsageError(str(exc)) from None
+    paths = paths or looked_up_folders("check")
     try:
         count, findings = run_checks(paths, checks)
     except FileNotFoundError as exc:
         raise click.UsageError(str(exc)) from None
+    if not count:
+        no_cassette_found("check", paths)
     for finding in findings:
         click.echo(finding.render())
     for note in notes:

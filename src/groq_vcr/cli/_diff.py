@@ -94,6 +94,9 @@ def diff(old: Path, new: Path, output_format: str, strict: bool) -> None:
         drift = drift_between(old, new, strict=strict)
     except GroqVcrError as exc:
         click.echo(f"error: {exc}", err=True)
+        click.echo(
+            "hint: groq-vcr check PATH lists every problem of a cassette; fix it, or compare other paths", err=True
+        )
         sys.exit(EXIT_USAGE)
     if output_format == "json":
         click.echo(drift.to_json())

@@ -84,5 +84,6 @@ def proxy(upstream: str, cassette_path: Path, port: int, host: str, record_mode:
             f"{cassette_path} was not saved: {recorder.save_error}",
             "add a redaction rule for it ([tool.groq-vcr.redact] in pyproject.toml) and record again.",
         )
-    click.echo(f"Recorded {recorder.recorded} interactions into {cassette_path}.", err=True)
+    noun = "interaction" if recorder.recorded == 1 else "interactions"
+    click.echo(f"Recorded {recorder.recorded} {noun} into {cassette_path}.", err=True)
     raise click.exceptions.Exit(EXIT_OK)

@@ -14,6 +14,7 @@ import click
 
 from groq_vcr._settings import load_settings, read_settings
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from groq_vcr.cli._cassette_folders import looked_up_folders, no_cassette_found
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.redaction import Finding, RedactionRules, Redactor
 
@@ -87,25 +88,30 @@ def rule_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 @click.command("scan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @rule_options
 def scan(paths: tuple[Path, ...], patterns: tuple[str, ...], config: Path | None) -> None:
     """Find secrets in cassettes and text files: Groq keys, bearer tokens, cookies, your patterns.
 
     Folders are searched for *.yaml, *.yml, *.json, *.txt and *.md. Each secret is printed as
-    `file:line: rule: masked excerpt` (the secret itself is never printed).
+    `file:line: rule: masked excerpt` (the secret itself is never printed). With no path, the cassette
+    folders the pytest plugin writes into are scanned (as groq-vcr check finds them); finding no file
+    to scan is an error (exit 2).
 
     \b
     Exit codes: 0 clean, 1 secrets found, 2 unusable path or setting.
     Example:
       groq-vcr scan cassettes/ --pattern 'sk-live-[A-Za-z0-9]{24}'
     """
+    paths = paths or looked_up_folders("scan")
     try:
         redactor = build_redactor(config, patterns)
         findings, count = scan_paths(redactor, paths)
     except GroqVcrError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    if not count:
+        no_cassette_found("scan", paths)
     for finding in findings:
         click.echo(str(finding))
     files = f"{count} file{'s' if count != 1 else ''}"

@@ -101,7 +101,12 @@ def serve(source: Path, port: int, host: str, pace: bool, allow_repeats: bool) -
     from groq_vcr.servers import ReplayOptions, ServedCassettes, create_replay_app
 
     try:
-        options = ReplayOptions(allow_repeats=allow_repeats, pace=pace, redactor=redactor_for(Path.cwd()))
+        options = ReplayOptions(
+            allow_repeats=allow_repeats,
+            pace=pace,
+            redactor=redactor_for(Path.cwd()),
+            repeats_hint="groq-vcr serve --allow-repeats",
+        )
         app = create_replay_app(source, options)
     except GroqVcrError as exc:
         raise fail(

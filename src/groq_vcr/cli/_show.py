@@ -109,17 +109,17 @@ def stream_facts(summary: StreamSummary) -> dict[str, Any]:
 
 
 def _body_json(message: Request | Response) -> dict[str, Any]:
-    if isinstance(message.body, bytes):
-        return {"kind": "binary", "size": len(message.body)}
     if not message.body:
         return {"kind": "empty", "size": 0}
     size = len(message.body_bytes)
-    if isinstance(message, Response) and message.is_event_stream:
-        return {"kind": "sse", "size": size, "stream": stream_facts(reassemble(message.body))}
-    if isinstance(message, Request):
+    if isinstance(message, Request):  # an upload with a binary file is held as bytes: still split into its parts
         parts = multipart_parts(message)
         if parts is not None:
             return {"kind": "multipart", "size": size, "parts": parts}
+    if isinstance(message.body, bytes):
+        return {"kind": "binary", "size": size}
+    if isinstance(message, Response) and message.is_event_stream:
+        return {"kind": "sse", "size": size, "stream": stream_facts(reassemble(message.body))}
     parsed = _json_or_none(message)
     if parsed is not None:
         return {"kind": "json", "size": size, "json": parsed}
@@ -270,7 +270,7 @@ def show(cassette: Path, as_json: bool, only: tuple[int, ...], full: bool, all_h
         if isinstance(exc, InputError):
             hint = "check the path; record one with: groq-vcr record -o CASSETTE --curl '...'"
         else:
-            hint = "the file was not changed; run groq-vcr check on it to see every problem"
+            hint = "run groq-vcr check on it to see every problem"
         fail(redactor.redact_text(str(exc)), hint)
     for position, interaction in enumerate(loaded.interactions):
         interaction.id = position

@@ -114,6 +114,7 @@ def describe_miss(
     record_mode: str,
     missing: bool = False,
     record_hint: str = "pytest --record-mode=once",
+    repeats_hint: str = "vcr_config={'allow_playback_repeats': True}",
 ) -> str:
     """The message of a replay miss: the request, where we looked, the closest interaction and the fix.
 
@@ -128,7 +129,7 @@ def describe_miss(
     if player.was_used_up(request.key):
         lines.append(
             "  a matching interaction exists but was already played: this request was made more times than "
-            "it was recorded (allow repeats with vcr_config={'allow_playback_repeats': True})"
+            f"it was recorded (allow repeats with {repeats_hint})"
         )
     else:
         found = closest(player, request) if len(player) else None

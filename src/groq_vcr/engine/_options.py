@@ -84,6 +84,8 @@ class SessionOptions:
     """The command a miss or an expired cassette names to fix it."""
     record_hint: str = "pytest --record-mode=once"
     """The command a miss names when the cassette file does not exist."""
+    repeats_hint: str = "vcr_config={'allow_playback_repeats': True}"
+    """How to let a request be answered again once its recordings are used up."""
 
     extra_cassettes: tuple[Path, ...] = ()
     """More cassettes replayed together with this one (pytest-recording's ``@pytest.mark.vcr("shared.yaml")``);

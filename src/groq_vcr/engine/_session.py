@@ -225,6 +225,7 @@ class CassetteSession:
             record_mode=str(self.record_mode),
             missing=not self.existed and not self.path.exists(),
             record_hint=self.options.record_hint,
+            repeats_hint=self.options.repeats_hint,
         )
         redactor = self.options.redactor
         self.misses.append(
@@ -361,7 +362,8 @@ class CassetteSession:
             path=str(self.path),
             loaded=self.own_count,
             replayed=sum(self.player.play_counts),
-            recorded=len(self.pending),
+            recorded=len(self.pending) if saved else 0,
+            discarded=0 if saved or self.options.verify else len(self.pending),
             unused=[index for index in self.player.unused() if index < self.own_count],
             saved=saved,
             record_mode="verify" if self.options.verify else str(self.record_mode),

@@ -16,6 +16,9 @@ class SessionStats:
     loaded: int = 0
     replayed: int = 0
     recorded: int = 0
+    """New interactions saved into the cassette (none in verify mode, none when the recording was discarded)."""
+    discarded: int = 0
+    """New interactions recorded but not saved: the test failed or was interrupted."""
     unused: list[int] = field(default_factory=list)
     saved: bool = False
     record_mode: str = "none"

@@ -48,6 +48,11 @@ def use_cassette(
         redactor=redactor_for(Path(project_root), {OVERRIDES_KEY: dict(redact or {})}),
         faults=plan,
         match_headers=(match_headers,) if isinstance(match_headers, str) else tuple(match_headers),
+        # A miss names the fix for use_cassette, not the pytest options it does not take.
+        rerecord_hint=f"use_cassette({str(path)!r}, record_mode='new_episodes') records what is missing "
+        "('all' records every request again)",
+        record_hint=f"use_cassette({str(path)!r}, record_mode='once') records it (the default mode)",
+        repeats_hint="use_cassette(..., allow_repeats=True)",
     )
     session = CassetteSession(path, options)
     with activate(session):

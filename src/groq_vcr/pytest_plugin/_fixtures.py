@@ -10,6 +10,7 @@ import pytest
 
 from groq_vcr._settings import redactor_for
 from groq_vcr.pytest_plugin._faults import fault_plan_for, not_applied, uses_cassette
+from groq_vcr.pytest_plugin._outcomes import watch_schema_checker
 
 if TYPE_CHECKING:
     from groq_vcr.faults import FaultPlan
@@ -34,7 +35,8 @@ def groq_schema(request: pytest.FixtureRequest) -> SchemaChecker:
     """Compare responses with the schemas recorded in this test's cassette: ``groq_schema.check(response)``.
 
     Fails with a path-addressed drift report on breaking changes (removed fields, new types, new nullability);
-    set ``groq_schema.strict = True`` or pass ``strict=True`` to fail on added fields too.
+    set ``groq_schema.strict = True`` or pass ``strict=True`` to fail on added fields too. While recording,
+    the checks are made once the cassette is saved, so a test fails while recording where it would on replay.
     """
     from groq_vcr.schema import SchemaChecker
 
@@ -43,7 +45,9 @@ def groq_schema(request: pytest.FixtureRequest) -> SchemaChecker:
     marker = request.node.get_closest_marker("vcr")
     overrides = {**request.getfixturevalue("vcr_config"), **(marker.kwargs if marker else {})}
     redactor = redactor_for(request.config.rootpath, overrides)
-    return SchemaChecker(_cassette_path(request), strict=strict, mask=redactor.mask)
+    checker = SchemaChecker(_cassette_path(request), strict=strict, mask=redactor.mask)
+    watch_schema_checker(request.node, checker)
+    return checker
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ class _LogCollector(logging.Handler):
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
         self.previous_level = logging.NOTSET
+        self.previous_propagate = True
+        self.set_aside: list[logging.Handler] = []
         self.setFormatter(logging.Formatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -76,25 +78,63 @@ def _wants_log(item: pytest.Item) -> bool:
     return bool(item.config.getoption("--groq-vcr-log")) or item.get_closest_marker(LOG_MARKER) is not None
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     if _wants_log(item):  # from setup on: the cassette is opened (and may expire) in a fixture
         collector = item.stash[_COLLECTOR] = _LogCollector()
         collector.previous_level = _match_log.level
+        collector.previous_propagate = _match_log.propagate
         _match_log.setLevel(logging.DEBUG)
+        _match_log.propagate = False
         _match_log.addHandler(collector)
-    return (yield)
+    _set_aside_others(item)
+    try:
+        return (yield)
+    finally:
+        _put_back_others(item)
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    _set_aside_others(item)
+    try:
+        return (yield)
+    finally:
+        _put_back_others(item)
+
+
+def _set_aside_others(item: pytest.Item) -> None:
+    """While a phase of a logged test runs, the match log goes to its collector alone: pytest's log capture
+    attaches to this (non-propagating) logger too, and would print every line a second time ("Captured log")."""
+    collector = item.stash.get(_COLLECTOR, None)
+    if collector is None:
+        return
+    collector.set_aside = [handler for handler in _match_log.handlers if handler is not collector]
+    for handler in collector.set_aside:
+        _match_log.removeHandler(handler)
+
+
+def _put_back_others(item: pytest.Item) -> None:
+    collector = item.stash.get(_COLLECTOR, None)
+    if collector is None:
+        return
+    for handler in collector.set_aside:
+        _match_log.addHandler(handler)
+    collector.set_aside = []
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    _set_aside_others(item)
     try:
         return (yield)
     finally:  # after the fixtures are torn down: the cassette is closed, its decisions are all logged
+        _put_back_others(item)
         collector = item.stash.get(_COLLECTOR, None)
         if collector is not None:
             _match_log.removeHandler(collector)
             _match_log.setLevel(collector.previous_level)
+            _match_log.propagate = collector.previous_propagate
             text = "\n".join(collector.lines) or "(no request went through a cassette)"
             item.add_report_section("teardown", LOG_SECTION, text)
 

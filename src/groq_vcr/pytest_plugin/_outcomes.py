@@ -8,8 +8,10 @@
 - What a test recorded is saved only when it ran to the end without failing (unless ``--groq-vcr-keep-failed``):
   neither a failed test nor one interrupted (Ctrl-C) replaces or adds to its cassette.
 - A cassette that cannot be saved (read-only folder, full disk) is one line at teardown, not a traceback.
+- ``groq_schema`` checks made while recording are made against the saved cassette at teardown.
 - Unused interactions (``--groq-vcr-fail-unused``) and verify-mode drift fail the test at teardown, when its
-  cassettes close.
+  cassettes close; a test that already failed is not failed twice (FAILED and ERROR): they are shown with its
+  failure.
 - ``assert schema_a == schema_b`` is explained as a schema drift report.
 """
 
@@ -27,13 +29,15 @@ from groq_vcr.pytest_plugin._summary import record_stats
 
 if TYPE_CHECKING:
     from groq_vcr.engine import SessionStats
+    from groq_vcr.schema import SchemaChecker
 
-__all__ = ["session_callbacks"]
+__all__ = ["session_callbacks", "watch_schema_checker"]
 
 _FAILED = pytest.StashKey[bool]()
 _RAN = pytest.StashKey[bool]()
 _UNUSED = pytest.StashKey[list[str]]()
 _DRIFT = pytest.StashKey[list[str]]()
+_SCHEMA_CHECKERS = pytest.StashKey[list["SchemaChecker"]]()
 
 _EXPLAINED = (NoMatchError, CassetteExpiredError, CassetteSaveError)
 """Failures whose message is the whole story: reported without a traceback."""
@@ -54,6 +58,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Save interactions recorded by a test that fails (by default they are discarded).",
     )
+
+
+def watch_schema_checker(item: pytest.Item, checker: SchemaChecker) -> None:
+    """Make ``checker``'s deferred checks (made while recording) at teardown, once the cassette is saved."""
+    item.stash.setdefault(_SCHEMA_CHECKERS, []).append(checker)
 
 
 def session_callbacks(
@@ -97,10 +106,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         unused = item.stash.get(_UNUSED, None)
         if unused:
             problems.append("groq-vcr: unused recorded interactions (--groq-vcr-fail-unused):\n" + "\n".join(unused))
+        schema = [problem for checker in item.stash.get(_SCHEMA_CHECKERS, []) for problem in checker.check_deferred()]
+        if schema:
+            problems.append(
+                "groq-vcr: groq_schema checks made while recording fail against the saved cassette (they would "
+                "fail on every replay):\n" + "\n".join(f"  {problem}" for problem in schema)
+            )
         drift = item.stash.get(_DRIFT, None)
         if drift:
             problems.append("groq-vcr verify: live responses drifted from the cassette:\n" + "\n".join(drift))
-        if problems:
+        already_failed: bool = item.stash.get(_FAILED, False)
+        if problems and already_failed:
+            # The test already failed: one failure per test; the findings are shown with it, not as an ERROR.
+            report.sections.append(("Captured groq-vcr findings teardown", "\n".join(problems)))
+        elif problems:
             report.outcome = "failed"
             report.longrepr = "\n".join(problems)
     return report

@@ -150,24 +150,33 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     replayed = sum(s.replayed for s in stats)
     recorded = sum(s.recorded for s in stats)
+    discarded = sum(s.discarded for s in stats)
     unused = sum(len(s.unused) for s in stats)
     saved = sum(1 for s in stats if s.saved)
     terminalreporter.write_sep("-", "groq-vcr")
     terminalreporter.write_line(
-        f"{len(stats)} cassettes used: {replayed} interactions replayed, {recorded} recorded "
-        f"({saved} cassettes saved), {unused} unused"
+        f"{_count(len(stats), 'cassette')} used: {_count(replayed, 'interaction')} replayed, {recorded} recorded "
+        f"({_count(saved, 'cassette')} saved), {unused} unused{_discarded(discarded)}"
     )
     for s in sorted((s for s in stats if s.expired), key=lambda s: s.path):
         terminalreporter.write_line(f"expired: {s.expired}")
     verified = [(s.path, result) for s in stats for result in s.verified]
     if verified:
         drifted = [(path, result) for path, result in verified if not result["ok"]]
-        terminalreporter.write_line(
-            f"verify: {len(verified)} live responses compared with their recording, {len(drifted)} drifted"
-        )
+        compared = "live response compared with its" if len(verified) == 1 else "live responses compared with their"
+        terminalreporter.write_line(f"verify: {len(verified)} {compared} recording, {len(drifted)} drifted")
         for path, result in verified:
             terminalreporter.write_line(f"  {path} {result['label']}: {result['summary']}")
     if mode == "cassettes":
         for s in sorted(stats, key=lambda s: s.path):
             line = f"  {s.path}: {s.replayed} replayed, {s.recorded} recorded, {len(s.unused)} unused"
-            terminalreporter.write_line(line + (" (saved)" if s.saved else ""))
+            terminalreporter.write_line(line + _discarded(s.discarded) + (" (saved)" if s.saved else ""))
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 cassette``, ``2 cassettes``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _discarded(number: int) -> str:
+    return f", {number} discarded (recorded by failed tests, not saved)" if number else ""

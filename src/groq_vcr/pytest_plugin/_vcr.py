@@ -478,12 +478,14 @@ class _VcrpyContext:
         cassette = self._cassette
         if self._options.on_close is not None and cassette is not None:
             counts = cassette.play_counts
+            new = max(0, len(cassette.data) - self._loaded)
             self._options.on_close(
                 SessionStats(
                     path=self._path,
                     loaded=self._loaded,
                     replayed=sum(counts.values()),
-                    recorded=max(0, len(cassette.data) - self._loaded),
+                    recorded=new if self._persister.saved else 0,
+                    discarded=0 if self._persister.saved else new,
                     unused=[index for index in range(self._loaded) if not counts.get(index)],
                     saved=self._persister.saved,
                     record_mode=_record_mode_name(cassette.record_mode),

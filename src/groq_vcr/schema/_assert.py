@@ -63,6 +63,10 @@ class SchemaChecker:
         self._mask = mask
         self._cassette: Cassette | None = None
         self._checked: set[int] = set()
+        self._deferred: list[tuple[Any, int | Interaction | None, bool | None]] = []
+        self._paired: list[tuple[Any, int]] = []
+        """Each response already checked and the interaction it was paired with: checking it again (say, once
+        more with ``strict=True``) compares it with the same one, in replay as while recording."""
 
     def _load(self) -> Cassette | None:
         if self._cassette is None and self.cassette_path.exists():
@@ -75,6 +79,10 @@ class SchemaChecker:
         interactions: Sequence[Interaction] = cassette.interactions
         if isinstance(interaction, Interaction):
             return interaction
+        if interaction is None:
+            again = next((index for checked, index in self._paired if checked is response), None)
+            if again is not None and again < len(interactions):
+                return interactions[again]
         if isinstance(interaction, int):
             if not 0 <= interaction < len(interactions):
                 raise GroqVcrError(
@@ -104,21 +112,42 @@ class SchemaChecker:
     ) -> SchemaReport:
         """Compare ``response`` with the schema of the matching recorded interaction; raise on drift.
 
-        The interaction is ``interaction`` (an index or an :class:`Interaction`) when given; else, for an httpx
-        response, the recorded interaction with the same request; else the next interaction not checked yet.
-        Before the cassette exists (the recording run itself) there is nothing to compare and it passes.
+        The interaction is ``interaction`` (an index or an :class:`Interaction`) when given; else the one this
+        same response was compared with before (a response can be checked twice, e.g. once more strictly);
+        else, for an httpx response, the recorded interaction with the same request; else the next interaction
+        not checked yet.
+        Before the cassette exists (the recording run itself) there is nothing to compare yet and it passes;
+        :meth:`check_deferred` makes those checks once the recording is saved.
         Raises :class:`SchemaDriftError` when the report fails under ``strict`` (default: :attr:`strict`).
         """
         __tracebackhide__ = True
         cassette = self._load()
-        if cassette is None:
+        if cassette is None:  # recording: paired with the recording once it is saved (check_deferred)
+            self._deferred.append((response, interaction, strict))
             return SchemaReport(strict=self.strict if strict is None else strict)
         chosen = self._pick(cassette, response, interaction)
         index = next((i for i, item in enumerate(cassette.interactions) if item is chosen), None)
         if index is not None:
             self._checked.add(index)
+            if interaction is None and not any(checked is response for checked, _ in self._paired):
+                self._paired.append((response, index))
         report = compare(schema_of(chosen), schema_of(response), strict=self.strict if strict is None else strict)
         if not report.ok:
             where = f"{self.cassette_path} {interaction_label(chosen)}"
             raise SchemaDriftError(report, where=where)
         return report
+
+    def check_deferred(self) -> list[str]:
+        """Make the checks that came before the cassette existed, now that the recording is saved: what fails
+        here would fail on replay (more responses checked than were recorded, a wrong ``interaction=``).
+        Returns the problems (none when the cassette was not saved, or nothing was deferred)."""
+        deferred, self._deferred = self._deferred, []
+        if not deferred or not self.cassette_path.exists():
+            return []
+        problems = []
+        for response, interaction, strict in deferred:
+            try:
+                self.check(response, interaction, strict)
+            except GroqVcrError as exc:
+                problems.append(str(exc))
+        return problems

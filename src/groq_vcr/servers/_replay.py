@@ -93,6 +93,8 @@ class ReplayOptions:
     placeholder)."""
     rerecord_hint: str = ""
     """The command shown in a miss explanation; by default ``groq-vcr proxy`` recording into the cassette."""
+    repeats_hint: str = "ReplayOptions(allow_repeats=True)"
+    """How a miss says to answer repeated requests again (``groq-vcr serve`` names its ``--allow-repeats``)."""
 
 
 def _load(path: Path) -> list[Interaction]:
@@ -141,16 +143,15 @@ class ServerPlayer(Player):
                 cassette_path=self.label,
                 rerecord_hint=self.options.rerecord_hint or self._rerecord_hint(),
                 record_mode="none",
+                repeats_hint=self.options.repeats_hint,
             )
-            if self.was_used_up(request.key):
-                message += "\n  replay server: restart it with --allow-repeats to answer repeated requests again"
             raise NoMatchError(message)
         return played.interaction
 
     def _rerecord_hint(self) -> str:
         upstream = self._default_origin or "https://api.groq.com"
         cassette = self.label if self.label.endswith((".yaml", ".yml")) else "CASSETTE"
-        return f"groq-vcr proxy --upstream {upstream} --cassette {cassette} (or pytest --record-mode=rewrite)"
+        return f"groq-vcr proxy --upstream {upstream} --cassette {cassette}"
 
 
 def forwardable_headers(

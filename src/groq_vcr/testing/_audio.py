@@ -18,6 +18,14 @@ from groq_vcr.testing._responses import groq_headers, json_response
 __all__ = ["audio_to_text", "speech", "wav_file"]
 
 
+_SENTENCE = (
+    ("The speaker", "This recording", "A short clip", "The voice"),
+    ("says", "explains", "repeats", "asks"),
+    ("that Groq runs fast models", "how audio becomes text", "that the test passed", "what the weather is like"),
+)
+"""A translation is one sentence, its parts chosen by the audio's bytes (the same upload, the same text)."""
+
+
 async def audio_to_text(call: Call, task: Literal["transcribe", "translate"]) -> Response:
     """``POST /audio/transcriptions`` and ``/audio/translations``: text derived from the uploaded audio."""
     form = call.form
@@ -31,9 +39,8 @@ async def audio_to_text(call: Call, task: Literal["transcribe", "translate"]) ->
     if not audio:
         raise bad_request("file is empty: upload the audio to transcribe", "invalid_file")
     response_format = str(form.get("response_format") or "json")
-    words = ("OpenAI", "is", "very", "interesting", "one", "Groq", "runs", "fast", "audio", "models")
     digest = hashlib.sha256(audio).digest()
-    text = " " + " ".join(words[b % len(words)] for b in digest[: 4 + digest[-1] % 4]) + "."
+    text = " " + " ".join(words[b % len(words)] for words, b in zip(_SENTENCE, digest, strict=False)) + "."
     if task == "transcribe" and form.get("language") not in (None, "", "en"):
         text = f" [{form.get('language')}]{text}"
     if response_format == "text":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +25,12 @@ def report_table(report: DemoReport) -> list[str]:
         for phase in report.phases
     ]
     return text_table(title, ("phase", "time", "result", "covered"), rows, right={1})
+
+
+def _runnable(command: str, path: Path) -> str:
+    """``groq-vcr COMMAND PATH`` as the user can run it here: through ``uv run`` when the demo ran that way."""
+    prefix = "uv run groq-vcr" if os.environ.get("UV_RUN_RECURSION_DEPTH") else "groq-vcr"
+    return f"{prefix} {command} {shlex.quote(str(path))}"
 
 
 @click.command("demo")
@@ -51,7 +59,7 @@ def demo(out: Path | None, live: bool) -> None:
     \b
     Examples:
       groq-vcr demo                       # offline, cassettes in a new temporary folder
-      groq-vcr demo --out demo-cassettes  # keep them where you can read them
+      groq-vcr demo --out demo-cassettes  # keep them where you can read them (a new run replaces them)
       GROQ_API_KEY=... groq-vcr demo --live
     """
     needs_extra("groq-vcr demo", DEMO_PACKAGES)
@@ -68,13 +76,13 @@ def demo(out: Path | None, live: bool) -> None:
     folder = out if out is not None else Path(tempfile.mkdtemp(prefix="groq-vcr-demo-"))
     report = run_demo(folder, live=live, api_key=api_key if live else None)
 
-    for line in [*report_table(report), "", *report.lines]:
+    for line in [*report_table(report), "", *report.lines, *([""] if report.lines else [])]:
         click.echo(line)
     where = "" if chosen else " (a new temporary folder; pass --out DIR to choose one)"
     click.echo(f"cassettes: {folder}{where}")
     if report.ok:
         click.echo(f"OK: the whole loop passed in {report.total_seconds:.2f}s")
-        click.echo(f"next: groq-vcr show {folder / 'chat_stream.yaml'}")
+        click.echo(f"next: {_runnable('show', folder / 'chat_stream.yaml')}")
         sys.exit(EXIT_OK)
     click.echo(f"FAILED: step '{report.failed}' failed; see the report above", err=True)
     sys.exit(EXIT_FINDINGS)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from groq_vcr._settings import redactor_for
 from groq_vcr.cassette import Cassette, dump_cassette, load_cassette, validate_cassette_text
@@ -114,7 +115,7 @@ def _chat_stream(client: Any) -> Outcome:
     )
     chunks = list(stream)
     text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
-    return Outcome(f"{text} ({len(chunks)} chunks)", chunks)
+    return Outcome(f"{text} (in {len(chunks)} chunks)", chunks)
 
 
 def _vision(client: Any) -> Outcome:
@@ -147,13 +148,27 @@ class Scenario:
     name: str
     title: str
     call: Callable[[Any], Outcome]
+    endpoint: str
+    """The path every request of its cassette goes to: a cassette in ``--out`` with other requests is not the
+    demo's, and is never replaced."""
+    answer: str
+    """How the report line reads, with ``{text}`` the answer: a sentence."""
 
 
+_CHAT = "/openai/v1/chat/completions"
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("chat", "chat completion", _chat),
-    Scenario("chat_stream", "streamed chat completion (SSE)", _chat_stream),
-    Scenario("vision", "vision request (image as base64)", _vision),
-    Scenario("audio_translation", "audio translation (multipart upload)", _audio_translation),
+    Scenario("chat", "chat completion", _chat, _CHAT, "The chat completion answered: {text}"),
+    Scenario("chat_stream", "streamed chat completion (SSE)", _chat_stream, _CHAT, "The streamed answer was: {text}"),
+    Scenario(
+        "vision", "vision request (image as base64)", _vision, _CHAT, 'The vision model read "{text}" in the image.'
+    ),
+    Scenario(
+        "audio_translation",
+        "audio translation (multipart upload)",
+        _audio_translation,
+        "/openai/v1/audio/translations",
+        'The audio translation came back as "{text}"',
+    ),
 )
 """The calls the demo makes, in order."""
 
@@ -225,6 +240,35 @@ def _session(path: Path, redactor: Redactor, record_mode: RecordMode) -> Cassett
     return CassetteSession(path, SessionOptions(record_mode=record_mode, redactor=redactor))
 
 
+def _recording_session(path: Path, redactor: Redactor, scenario: Scenario) -> CassetteSession:
+    """A session that records ``scenario`` into ``path``, replacing what an earlier demo run left there.
+
+    The local server listens on a new port each run, so the old recordings are not the same requests and
+    would be kept beside the new one: they are dropped when the file is written (atomically, so a failed run
+    leaves the old file). A file holding anything else than this call is not the demo's: it is left alone.
+    """
+    sessions: list[CassetteSession] = []
+
+    def only_this_run(cassette: Cassette) -> Cassette:
+        new = len(sessions[0].pending)
+        return Cassette(interactions=cassette.interactions[-new:], version=cassette.version, extra=cassette.extra)
+
+    options = SessionOptions(record_mode=RecordMode.ALL, redactor=redactor, before_write=only_this_run)
+    session = CassetteSession(path, options)  # a malformed file fails here, untouched
+    sessions.append(session)
+    foreign = [
+        i
+        for i in session.cassette.interactions
+        if (i.request.method, urlsplit(i.request.url).path) != ("POST", scenario.endpoint)
+    ]
+    if foreign:
+        raise DemoStepError(
+            f"{path} already holds other recordings than the demo's {scenario.title} "
+            f"(#{foreign[0].id} {foreign[0].request.method} {foreign[0].request.url}); pass another --out"
+        )
+    return session
+
+
 def _fake_key() -> str:
     from groq_vcr.testing import make_fake_api_key
 
@@ -240,7 +284,7 @@ def _record(
     with _client(base_url, api_key, max_retries=0 if base_url else 2) as client:
         for scenario in SCENARIOS:
             path = report.out / f"{scenario.name}.yaml"
-            session = _session(path, redactor, RecordMode.ALL)
+            session = _recording_session(path, redactor, scenario)
             try:
                 with activate(session):
                     outcome = scenario.call(client)
@@ -342,7 +386,8 @@ def _describe_redactions(redacted: Counter[str]) -> str:
     if not redacted:
         return "nothing to redact"
     parts = ", ".join(f"{count} {rule}" for rule, count in sorted(redacted.items()))
-    return f"{sum(redacted.values())} secret(s) replaced by placeholders ({parts})"
+    total = sum(redacted.values())
+    return f"{total} secret{'' if total == 1 else 's'} replaced by placeholders ({parts})"
 
 
 def run_demo(out: Path, *, live: bool = False, api_key: str | None = None) -> DemoReport:
@@ -376,34 +421,32 @@ def run_demo(out: Path, *, live: bool = False, api_key: str | None = None) -> De
             with report.phase("record") as phase:
                 recorded, redacted = _record(report, redactor, base_url, api_key)
                 phase.items = f"{len(recorded)} calls through the groq SDK, {len(report.cassettes)} cassettes"
+                report.lines.append("What the calls answered (replay must give the same):")
                 for scenario in SCENARIOS:
-                    report.lines.append(f"recorded  {scenario.title}: {_shorten(recorded[scenario.name].text)}")
+                    text = _shorten(recorded[scenario.name].text)
+                    report.lines.append("  " + scenario.answer.format(text=text))
     # The server is stopped here (ExitStack closed): replay can only come from the cassettes.
 
     if report.ok:
         with report.phase("redaction + format check") as phase:
             _check_files(report, redactor)
             phase.items = f"{_describe_redactions(redacted)}; 0 secrets on disk; go-vcr v2 format ok"
-            report.lines.append(f"redacted  {_describe_redactions(redacted)}")
-            report.lines.append(f"saved     {len(report.cassettes)} go-vcr v2 cassettes in {out}")
     if report.ok:
         with report.phase("replay (network blocked)") as phase:
             with network_blocked():
                 guard = prove_network_blocked(port or 443)
                 replayed = _replay(report, redactor, None if live else base_url, recorded)
-            phase.items = f"{len(replayed)} calls answered from cassettes with a new fake key; live connection refused"
-            report.lines.append(f"replayed  {len(replayed)} calls offline, same answers as recorded ({guard})")
+            phase.items = (
+                f"{len(replayed)} calls answered from cassettes with a new fake key, same answers; a live "
+                f"connection was refused ({guard})"
+            )
     if report.ok:
         with report.phase("schema check") as phase:
             paths = _schemas(report, replayed)
-            phase.items = f"{len(replayed)} responses, {paths} key paths, no drift"
-            report.lines.append(f"schemas   {len(replayed)} replayed responses match their recordings ({paths} paths)")
-    if not report.ok:
-        failed = next(p for p in report.phases if not p.ok)
-        report.lines.append(f"FAILED at step '{failed.name}': {failed.detail}")
+            phase.items = f"{len(replayed)} replayed responses, {paths} key paths, no drift from their recordings"
     return report
 
 
-def _shorten(text: str, limit: int = 70) -> str:
+def _shorten(text: str, limit: int = 160) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

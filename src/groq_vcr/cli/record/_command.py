@@ -319,7 +319,24 @@ def record(
             f"pass {' '.join(f'--keep-status {code}' for code in codes)} if this is the answer you mean to record",
             err=True,
         )
+        unauthorized = [result for _, result in unwanted if result.code == 401]
+        if unauthorized:
+            click.echo(f"hint: {_key_hint(unauthorized)}", err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+def _key_hint(unauthorized: list[CallResult]) -> str:
+    """How to provide the key, after a 401: none was sent, or the one sent was refused."""
+    sent = any(name.lower() == "authorization" for result in unauthorized for name, _ in result.spec.headers)
+    if not sent:
+        return (
+            "401 means no key was sent: export GROQ_API_KEY=gsk_... (or give the curl command "
+            "-H 'Authorization: Bearer $GROQ_API_KEY'), then record again"
+        )
+    return (
+        "401 means the API refused the key that was sent: export a valid GROQ_API_KEY (it replaces the command's "
+        "own Authorization header), then record again"
+    )
 
 
 def _parse_statuses(values: tuple[str, ...]) -> frozenset[str]:

@@ -8,7 +8,9 @@ pasted responses around the commands do not get in the way.
 The options people use with Groq's API are understood: ``-X``, ``-H``, ``-d``/``--data``/``--data-raw``/
 ``--data-binary``/``--json`` (``@file`` too), ``-F``/``--form`` (``'file=@"path"'``, ``;type=``,
 ``;filename=``), ``-u``, ``-A``, ``-b``, ``-G``, ``-L``; output and transport options (``-s``, ``-v``,
-``--compressed``, ``-o``, ``-m``...) are accepted and ignored. Anything else is an error, not a guess.
+``--compressed``, ``-o``, ``-w``...) are accepted and ignored. Options that change how the call is sent
+(``-k``, ``-m``/``--max-time``, ``--retry``, ``-x``/``--proxy``, ``--cert``/``--key``, ``--cacert``,
+``--resolve``) are refused, each with what to use instead. Anything else is an error, not a guess.
 
 One deliberate difference from curl: a ``--data`` body that looks like JSON and comes without a
 ``Content-Type`` is sent as ``application/json`` (curl would say ``application/x-www-form-urlencoded``,
@@ -47,8 +49,6 @@ _IGNORED_FLAGS = {
     "--verbose",
     "-i",
     "--include",
-    "-k",
-    "--insecure",
     "-f",
     "--fail",
     "--fail-with-body",
@@ -81,26 +81,11 @@ _IGNORED_FLAGS = {
 _IGNORED_WITH_ARG = {
     "-o",
     "--output",
-    "-m",
-    "--max-time",
-    "--connect-timeout",
-    "--retry",
-    "--retry-delay",
-    "--retry-max-time",
     "-w",
     "--write-out",
     "--limit-rate",
     "-D",
     "--dump-header",
-    "--cacert",
-    "--capath",
-    "-E",
-    "--cert",
-    "--key",
-    "--resolve",
-    "--connect-to",
-    "--proxy",
-    "-x",
     "--stderr",
     "--trace",
     "--trace-ascii",
@@ -109,6 +94,34 @@ _IGNORED_WITH_ARG = {
     "--max-redirs",
     "--keepalive-time",
     "--expect100-timeout",
+}
+# Options that change how the call is sent: groq-vcr record does not follow them silently. Each is refused
+# with what to do instead (its own option, or the environment variable httpx honours).
+_TIMEOUT = "groq-vcr record has its own: pass --timeout SECONDS to groq-vcr record"
+_RETRY = "groq-vcr record retries 429s and waits for rate-limit resets itself: use its --max-retries and --max-wait"
+_TLS_FILES = "set SSL_CERT_FILE or SSL_CERT_DIR in the environment instead (groq-vcr record honours them)"
+_ELSEWHERE = "pass --base-url URL to groq-vcr record to send the calls elsewhere (the cassette keeps this URL)"
+_REFUSED_WITH_ARG = {
+    "-m": _TIMEOUT,
+    "--max-time": _TIMEOUT,
+    "--connect-timeout": _TIMEOUT,
+    "--retry": _RETRY,
+    "--retry-delay": _RETRY,
+    "--retry-max-time": _RETRY,
+    "-x": "set HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY) in the environment instead (groq-vcr record honours it)",
+    "--proxy": "set HTTPS_PROXY (or HTTP_PROXY, ALL_PROXY) in the environment instead (groq-vcr record honours it)",
+    "-E": "groq-vcr record sends no client certificate; record through a proxy that does, or leave it out",
+    "--cert": "groq-vcr record sends no client certificate; record through a proxy that does, or leave it out",
+    "--key": "groq-vcr record sends no client certificate; record through a proxy that does, or leave it out",
+    "--cacert": _TLS_FILES,
+    "--capath": _TLS_FILES,
+    "--resolve": _ELSEWHERE,
+    "--connect-to": _ELSEWHERE,
+}
+_REFUSED_FLAGS = {
+    "-k": "groq-vcr record always verifies TLS certificates; remove it (a local server over http:// needs no -k)",
+    "--insecure": "groq-vcr record always verifies TLS certificates; remove it (a local server over http:// needs "
+    "no -k)",
 }
 _DATA_OPTIONS = {
     "-d": "data",
@@ -139,8 +152,9 @@ _ARG_OPTIONS = {
     "--oauth2-bearer",
     *_DATA_OPTIONS,
     *_IGNORED_WITH_ARG,
+    *_REFUSED_WITH_ARG,
 }
-_NO_ARG_OPTIONS = {"-G", "--get", "-I", "--head", *_IGNORED_FLAGS}
+_NO_ARG_OPTIONS = {"-G", "--get", "-I", "--head", *_IGNORED_FLAGS, *_REFUSED_FLAGS}
 _SHORT_WITH_ARG = {o for o in _ARG_OPTIONS if len(o) == 2}
 _SHORT_FLAGS = {o for o in _NO_ARG_OPTIONS if len(o) == 2}
 
@@ -368,6 +382,9 @@ class _Options:
         self.url = url
 
     def apply(self, name: str, value: str | None) -> None:
+        refused = _REFUSED_WITH_ARG.get(name) or _REFUSED_FLAGS.get(name)
+        if refused is not None:
+            raise self.fail(f"curl option {name} is not followed: {refused}")
         if name in ("-X", "--request"):
             assert value is not None
             self.method = value.upper()

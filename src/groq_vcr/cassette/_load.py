@@ -206,6 +206,14 @@ _RESPONSE_FIELDS: tuple[tuple[str, _Converter, Any], ...] = (
 _REQUIRED = {"request": ("url", "method"), "response": ("code",)}
 
 
+def _no_response() -> dict[str, Any]:
+    """go-vcr's zero ``Response`` (code 0), what it loads for an interaction whose request failed when recorded."""
+    return {
+        name: ({} if convert is _to_headers else []) if zero is None else zero
+        for name, convert, zero in _RESPONSE_FIELDS
+    }
+
+
 def _is_go_vcr_v1(interactions: Any) -> bool:
     """Whether a ``version: 1`` file is go-vcr's format 1 (requests have ``url``), not vcrpy's (``uri``)."""
     if type(interactions) is not list:
@@ -281,6 +289,8 @@ class _Builder:
                 parts[part] = self.fields(
                     value, (*path, part), _REQUEST_FIELDS if part == "request" else _RESPONSE_FIELDS
                 )
+            elif part == "response" and value is None:
+                parts[part] = _no_response()  # go-vcr loads its zero Response; replaying it is an error
             elif part not in item:
                 self.fail(_Invalid(path, f"interaction {path[-1]} has no `{part}`"))
             else:

@@ -67,6 +67,8 @@ def _text(value: Any, what: str) -> str:
 
 def _body(value: Any, what: str) -> Body:
     if isinstance(value, dict):
+        if value and "string" not in value:  # refuse rather than convert it to an empty body
+            raise _Invalid(f"{what} has no `string` (it has {', '.join(map(str, value))}): no body to read")
         value = value.get("string", "")
     if value is None:
         return ""

@@ -301,3 +301,11 @@ def test_a_body_groq_vcr_cannot_read_fails_the_convert_and_writes_nothing(tmp_pa
     assert result.exit_code != 0
     assert "interaction 0 response body has no `string` (it has base64)" in result.output
     assert not out.exists()
+
+
+def test_check_of_a_vcrpy_file_without_version_says_to_convert_it(tmp_path: Path) -> None:
+    src = _write(tmp_path, PARSED_BODY.format(request_length=1, response_length=1).replace("version: 1\n", ""))
+    result = CliRunner().invoke(cli, ["check", str(src)])
+    assert result.exit_code != 0
+    assert "`version` is missing" in result.output
+    assert "this looks like a vcrpy cassette: convert it with `groq-vcr convert --to v2 FILE`" in result.output

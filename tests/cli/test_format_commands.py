@@ -201,7 +201,7 @@ def test_convert_v1_to_v2_and_back(tmp_path: Path, invoke_cli: Invoke) -> None:
     assert invoke_cli("check", v2).exit_code == 0
     back = invoke_cli("convert", "--to", "v1", v2)
     assert back.exit_code == 0
-    assert back.stdout == VCRPY.replace("content-type", "Content-Type")
+    assert back.stdout == VCRPY  # what vcrpy wrote, header-name case included
 
 
 def test_convert_in_place(tmp_path: Path, invoke_cli: Invoke) -> None:

@@ -413,7 +413,13 @@ def test_binary_that_is_utf8_becomes_text() -> None:
         ("version: 2\n", 1, 1, "`interactions` is missing"),
         ("version: 2\ninteractions: {}\n", 2, 15, "`interactions` must be a list"),
         ("version: 2\ninteractions:\n- 5\n", 3, 3, "interaction 0 must be a mapping"),
-        ("version: 2\ninteractions:\n- request: {url: u, method: GET}\n", 3, 3, "has no `response`"),
+        # a missing `response` loads (go-vcr's zero response: tests/unit/test_foreign_cassettes.py); a wrong one fails
+        (
+            "version: 2\ninteractions:\n- request: {url: u, method: GET}\n  response: 5\n",
+            4,
+            13,
+            "`interactions[0].response` must be a mapping",
+        ),
         (
             "version: 2\ninteractions:\n- request: {method: GET}\n  response: {code: 200}\n",
             3,

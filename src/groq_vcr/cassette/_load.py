@@ -206,6 +206,17 @@ _RESPONSE_FIELDS: tuple[tuple[str, _Converter, Any], ...] = (
 _REQUIRED = {"request": ("url", "method"), "response": ("code",)}
 
 
+def _no_response() -> dict[str, Any]:
+    """go-vcr's zero ``Response`` (code 0), what it loads for an interaction whose request failed when recorded."""
+    return {
+        name: ({} if convert is _to_headers else []) if zero is None else zero
+        for name, convert, zero in _RESPONSE_FIELDS
+    }
+
+
+_VCRPY_HINT = " (this looks like a vcrpy cassette: convert it with `groq-vcr convert --to v2 FILE`)"
+
+
 def _is_go_vcr_v1(interactions: Any) -> bool:
     """Whether a ``version: 1`` file is go-vcr's format 1 (requests have ``url``), not vcrpy's (``uri``)."""
     if type(interactions) is not list:
@@ -241,7 +252,8 @@ class _Builder:
                 (), f"a cassette must be a YAML mapping with `version: 2` and `interactions`, found {_describe(data)}"
             )
         if "version" not in data:
-            self.fail(_Invalid((), "`version` is missing; a go-vcr cassette starts with `version: 2`"))
+            hint = "" if _is_go_vcr_v1(data.get("interactions")) else _VCRPY_HINT  # requests with `uri`: vcrpy's
+            self.fail(_Invalid((), f"`version` is missing; a go-vcr cassette starts with `version: 2`{hint}"))
         else:
             version = data["version"]
             if type(version) is int and version == 1 and _is_go_vcr_v1(data.get("interactions")):
@@ -249,7 +261,7 @@ class _Builder:
             elif type(version) is not int or version != 2:
                 hint = ""
                 if version == 1 and isinstance(data.get("interactions"), list):
-                    hint = " (this looks like a vcrpy cassette: convert it with `groq-vcr convert --to v2 FILE`)"
+                    hint = _VCRPY_HINT
                 self.fail(_Invalid(("version",), f"`version` must be the integer 2, found {_describe(version)}{hint}"))
         if "interactions" not in data:
             self.fail(_Invalid((), "`interactions` is missing; write `interactions: []` for an empty cassette"))
@@ -281,6 +293,8 @@ class _Builder:
                 parts[part] = self.fields(
                     value, (*path, part), _REQUEST_FIELDS if part == "request" else _RESPONSE_FIELDS
                 )
+            elif part == "response" and value is None:
+                parts[part] = _no_response()  # go-vcr loads its zero Response; replaying it is an error
             elif part not in item:
                 self.fail(_Invalid(path, f"interaction {path[-1]} has no `{part}`"))
             else:

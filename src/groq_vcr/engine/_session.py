@@ -202,6 +202,9 @@ class CassetteSession:
             return None
         played = self._play(request)
         if played is not None:
+            if played.interaction.response.code == 0:
+                url = self.options.redactor.redact_url(request.raw_url)
+                raise NoMatchError(_no_response_message(request.method, url, played.index, self.path))
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "%s %s: replaying #%d from %s (chosen among %d recorded with this method and URL)",
@@ -409,6 +412,14 @@ def _load_extras(own: Path, paths: tuple[Path, ...]) -> list[Interaction]:
         seen.add(resolved)
         found.extend(cached_load(resolved, load_any).interactions)
     return found
+
+
+def _no_response_message(method: str, url: str, index: int, path: Path) -> str:
+    return (
+        f"{method} {url}: interaction {index} of {path} has no recorded response (no `response`, or code 0: its "
+        "request failed while it was recorded), so there is nothing to replay. Re-record the cassette, or delete "
+        f"interaction {index} from it."
+    )
 
 
 def live_request(method: str, url: str, body: bytes, headers: Any) -> Request:

@@ -14,6 +14,7 @@ from groq_vcr.testing._config import FakeGroqConfig
 from groq_vcr.testing._pipeline import endpoint
 from groq_vcr.testing._replies import FakeReply, model_not_found
 from groq_vcr.testing._responses import json_response
+from groq_vcr.testing._responses_api import responses
 
 __all__ = ["create_app"]
 
@@ -43,6 +44,7 @@ def create_app(config: FakeGroqConfig | None = None) -> Starlette:
     cfg = config or FakeGroqConfig()
     routes = [
         Route(f"{API_PREFIX}/chat/completions", endpoint(cfg, chat_completions), methods=["POST"]),
+        Route(f"{API_PREFIX}/responses", endpoint(cfg, responses), methods=["POST"]),
         Route(
             f"{API_PREFIX}/audio/transcriptions",
             endpoint(cfg, lambda call: audio_to_text(call, "transcribe")),

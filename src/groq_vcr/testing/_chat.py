@@ -58,6 +58,8 @@ async def chat_completions(call: Call) -> Response:
         message["reasoning"] = completion.reasoning
     if completion.tool_calls:
         message["tool_calls"] = completion.tool_calls
+    if completion.executed_tools is not None:
+        message["executed_tools"] = completion.executed_tools
     body = {
         "id": call.completion_id,
         "object": "chat.completion",
@@ -88,6 +90,8 @@ def _stream_events(call: Call, payload: dict[str, Any], completion: Completion) 
         return {**base, "choices": [choice], **extra}
 
     events = [chunk({"role": "assistant", "content": ""}, x_groq={"id": call.request_id})]
+    if completion.executed_tools is not None:
+        events.append(chunk({"executed_tools": completion.executed_tools}))
     events += [chunk({"reasoning": piece}) for piece in pieces(completion.reasoning or "")]
     events += [chunk({"content": piece}) for piece in pieces(completion.content or "")]
     if completion.tool_calls:

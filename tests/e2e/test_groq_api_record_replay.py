@@ -177,6 +177,34 @@ def test_models():
         other = o.models.retrieve("whisper-large-v3").owned_by
         count = len(o.models.list().data)
     save("models", [listed, one, other, count])
+
+
+@pytest.mark.vcr
+def test_files_and_batches():
+    lines = [{"custom_id": f"q{i}", "method": "POST", "url": "/v1/chat/completions",
+              "body": {"model": "llama-3.1-8b-instant", "messages": ask(f"question {i}")}} for i in range(2)]
+    lines.append({"custom_id": "bad", "method": "POST", "url": "/v1/chat/completions",
+                  "body": {"model": "no-such-model", "messages": ask("x")}})
+    jsonl = "\n".join(json.dumps(line) for line in lines).encode()
+    with groq_client() as c:
+        uploaded = c.files.create(file=("requests.jsonl", jsonl), purpose="batch")
+        created = c.batches.create(input_file_id=uploaded.id, endpoint="/v1/chat/completions",
+                                   completion_window="24h")
+        done = c.batches.retrieve(created.id)
+        output = c.files.content(done.output_file_id).read().decode()
+        errors = c.files.content(done.error_file_id).read().decode()
+        info = c.files.info(uploaded.id).model_dump(mode="json")
+        listed = [f.purpose for f in c.files.list().data]
+        deleted = c.files.delete(uploaded.id).deleted
+    with openai_client() as o:
+        again = o.files.create(file=("again.jsonl", jsonl), purpose="batch")
+        batch = o.batches.create(input_file_id=again.id, endpoint="/v1/chat/completions", completion_window="24h")
+        cancelling = o.batches.cancel(batch.id).status
+        cancelled = o.batches.retrieve(batch.id).status
+        batches = len(o.batches.list().data)
+        downloaded = o.files.content(done.output_file_id).content.decode()
+    save("batches", [created.status, done.status, done.request_counts.model_dump(), output, errors, info, listed,
+                     deleted, cancelling, cancelled, batches, downloaded == output])
 """
 
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:hypothesispytest -p no:anyio\n"
@@ -211,7 +239,7 @@ def test_whole_groq_api_records_and_replays_offline(pytester: pytest.Pytester) -
 
     live_results, replay_results = json.loads(live.read_text()), json.loads(replayed.read_text())
     assert live_results == replay_results
-    assert len(live_results) == 8
+    assert len(live_results) == 9
 
     _text, kinds, usage, status, events, tool, streamed, final = live_results["responses_sync"]
     assert kinds == ["reasoning", "message"]
@@ -257,6 +285,21 @@ def test_whole_groq_api_records_and_replays_offline(pytester: pytest.Pytester) -
     assert magic == "RIFF"
     assert size > 44
     assert digest != digest2
+
+    created, done, counts, output, errors, info, listed, deleted, cancelling, cancelled, batches, same = live_results[
+        "batches"
+    ]
+    assert [created, done, cancelling, cancelled] == ["validating", "completed", "cancelling", "cancelled"]
+    assert counts == {"completed": 2, "failed": 1, "total": 3}
+    answers = [json.loads(line) for line in output.splitlines()]
+    assert [a["custom_id"] for a in answers] == ["q0", "q1"]
+    assert answers[0]["response"]["body"]["object"] == "chat.completion"
+    assert json.loads(errors)["custom_id"] == "bad"
+    assert info["filename"] == "requests.jsonl"
+    assert "batch_output" in listed
+    assert deleted is True
+    assert batches == 2
+    assert same is True
 
     cassettes = pytester.path / "cassettes" / "test_inner"
     files = sorted(cassettes.glob("*.yaml"))

@@ -23,12 +23,9 @@ from groq_vcr.testing._responses import dumps, groq_headers, json_response
 
 __all__ = ["responses"]
 
-_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-
 
 def _item_id(call: Call, prefix: str, label: str) -> str:
-    raw = int.from_bytes(call.derived_bytes(label, 16), "big")
-    return f"{prefix}_01k" + "".join(_CROCKFORD[(raw >> (5 * i)) & 31] for i in range(23))
+    return call.object_id(prefix, label)
 
 
 def _content_text(content: Any) -> Any:

@@ -8,13 +8,17 @@ SDKs returned must be equal.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
+import groq
+import openai
 import pytest
 
 import groq_vcr
 from groq_vcr.schema import schema_of_interaction
+from groq_vcr.servers import create_replay_app, run_in_thread
 from groq_vcr.testing import make_fake_api_key, serve_fake_groq
 
 INNER = r"""
@@ -204,7 +208,7 @@ def test_files_and_batches():
         batches = len(o.batches.list().data)
         downloaded = o.files.content(done.output_file_id).content.decode()
     save("batches", [created.status, done.status, done.request_counts.model_dump(), output, errors, info, listed,
-                     deleted, cancelling, cancelled, batches, downloaded == output])
+                     deleted, cancelling, cancelled, batches, downloaded == output, done.output_file_id])
 """
 
 INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:hypothesispytest -p no:anyio\n"
@@ -286,9 +290,9 @@ def test_whole_groq_api_records_and_replays_offline(pytester: pytest.Pytester) -
     assert size > 44
     assert digest != digest2
 
-    created, done, counts, output, errors, info, listed, deleted, cancelling, cancelled, batches, same = live_results[
-        "batches"
-    ]
+    created, done, counts, output, errors, info, listed, deleted, cancelling, cancelled, batches, same, output_id = (
+        live_results["batches"]
+    )
     assert [created, done, cancelling, cancelled] == ["validating", "completed", "cancelling", "cancelled"]
     assert counts == {"completed": 2, "failed": 1, "total": 3}
     answers = [json.loads(line) for line in output.splitlines()]
@@ -318,3 +322,21 @@ def test_whole_groq_api_records_and_replays_offline(pytester: pytest.Pytester) -
     speech = groq_vcr.load_cassette(cassettes / "test_audio.yaml").interactions[2]
     assert schema_of_interaction(speech).kind == "binary"
     assert schema_of_interaction(speech).content_type == "audio/wav"
+
+    # `groq-vcr serve` answers the same calls from the cassettes: the Responses stream event by event, the WAV
+    # byte for byte, the batch output file as it was downloaded.
+    with run_in_thread(create_replay_app(cassettes), "127.0.0.1", 0) as served:
+        key = make_fake_api_key()
+        with openai.OpenAI(base_url=served.base_url + "/openai/v1", api_key=key, max_retries=0) as o:
+            replayed_events = [
+                [e.type, e.sequence_number, getattr(e, "delta", None), getattr(e, "text", None)]
+                for e in o.responses.create(model="llama-3.3-70b-versatile", input="stream a reply", stream=True)
+            ]
+        with groq.Groq(base_url=served.base_url, api_key=key, max_retries=0) as g:
+            wav = g.audio.speech.create(
+                model="playai-tts", voice="Fritz-PlayAI", input="hello there", response_format="wav"
+            ).read()
+            downloaded = g.files.content(output_id).read().decode()
+    assert replayed_events == events
+    assert hashlib.sha256(wav).hexdigest() == digest
+    assert downloaded == output

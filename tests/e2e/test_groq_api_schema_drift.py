@@ -109,3 +109,11 @@ def test_files_and_batches_drift(server: FakeGroqServer, http: httpx.Client) -> 
     batch_id = http.post("/batches", json=batch).json()["id"]
     text = _drift(server, http, f"/batches/{batch_id}", _changed(remove=["request_counts"]))
     assert "request_counts: removed (object)" in text
+
+
+def test_a_broken_responses_stream_reads_as_lost_and_new_events(server: FakeGroqServer, http: httpx.Client) -> None:
+    body = {"model": MODEL, "input": "hi", "stream": True}
+    text = _drift(server, http, "/responses", FakeReply.stream_failure(after_events=2), json=body)
+    assert "<stream>: no more 'response.completed' events" in text
+    assert "<stream>: new 'error' events" in text
+    assert "error: added (object) (+5 nested paths)" in text  # the error event, under its name

@@ -5,7 +5,8 @@ The request's ``input`` (a string or a list of message items), ``instructions``,
 chat endpoint gives); the answer is then framed as the Responses API frames it: ``output`` items (``reasoning``
 for ``openai/gpt-oss-*``, a ``message`` with ``output_text``, ``function_call``) and ``usage`` in
 ``input_tokens``/``output_tokens``. A stream sends ``event: response.created`` ... ``event: response.completed``
-with a ``sequence_number`` on each, and no ``[DONE]``.
+with a ``sequence_number`` on each, and no ``[DONE]``; the ``fail-stream`` model (or a queued
+:meth:`FakeReply.stream_failure`) breaks it with an ``event: error``.
 """
 
 from __future__ import annotations
@@ -243,6 +244,12 @@ def _stream_response(call: Call, payload: dict[str, Any], completion: Completion
 
     async def body() -> AsyncIterator[bytes]:
         for sent, event in enumerate(events):
+            if reply is not None and reply.stream_error is not None and sent == reply.error_after_events:
+                # The Responses API's own error event: no `error` wrapper, the fields at the top level.
+                error = {"type": "error", "code": "internal_server_error", "message": reply.stream_error}
+                config._count_event(path)
+                yield b"event: error\ndata: " + dumps({**error, "param": None, "sequence_number": sent}) + b"\n\n"
+                return
             if sent and delay > 0:
                 await anyio.sleep(delay)
             config._count_event(path)

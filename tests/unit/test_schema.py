@@ -503,3 +503,25 @@ def test_compare_cassettes_reports_per_interaction() -> None:
         ("#1 POST /openai/v1/chat/completions (new)", ["<interaction>: only in NEW (a new request)"]),
     ]
     assert [e.report.ok for e in entries] == [True, False, True]
+
+
+def test_a_responses_stream_is_described_event_type_by_event_type() -> None:
+    def frame(kind: str, **fields: Any) -> str:
+        return f"event: {kind}\ndata: {json.dumps({'type': kind, **fields})}\n\n"
+
+    body = (
+        frame("response.created", sequence_number=0, response={"id": "resp_1", "usage": None})
+        + frame("response.output_text.delta", sequence_number=1, delta="Hi", item_id="msg_1")
+        + frame("response.completed", sequence_number=2, response={"id": "resp_1", "usage": {"total_tokens": 3}})
+    )
+    schema = schema_of_sse(body)
+    assert schema.paths['["response.created"].response.usage'] == frozenset({"null"})
+    assert schema.paths['["response.completed"].response.usage'] == frozenset({"object"})
+    assert schema.paths['["response.output_text.delta"].delta'] == frozenset({"str"})
+    assert "delta" not in schema.paths  # no union over events of different shapes
+    assert schema.stream is not None
+    assert schema.stream.has_usage_chunk is True
+    changed = schema_of_sse(body.replace('"delta": "Hi"', '"delta": 1'))
+    assert (
+        str(compare(schema, changed).breaking[0]) == '["response.output_text.delta"].delta: type changed (str -> int)'
+    )

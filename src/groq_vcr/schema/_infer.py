@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from groq_vcr.cassette import Interaction, Request, Response, parse_stream
+from groq_vcr.cassette._stream_dialects import RESPONSES, dialect_of
 from groq_vcr.errors import GroqVcrError
 
 __all__ = [
@@ -227,10 +228,15 @@ def _looks_like_sse(text: str) -> bool:
 
 
 def schema_of_sse(body: str | bytes) -> Schema:
-    """The union of the schemas of a stream's JSON chunks, plus its stream facts."""
+    """The union of the schemas of a stream's JSON chunks, plus its stream facts.
+
+    A Responses-API stream (``event: response.created``, ...) is described event type by event type: each
+    event's paths sit under its name (``["response.output_text.delta"].delta``), since its events differ in shape.
+    """
     parsed = parse_stream(body)
     acc: dict[str, set[str]] = {}
     has_usage = False
+    named = False  # a Responses-API stream: each event type has its own shape
     for event in parsed.events:
         if event.is_done:
             continue
@@ -238,11 +244,18 @@ def schema_of_sse(body: str | bytes) -> Schema:
         if payload is None and event.data != "null":
             acc.setdefault(ROOT, set()).add("str")
             continue
-        _walk(payload, ROOT, acc)
         if isinstance(payload, dict):
+            named = named or dialect_of(event, payload) == RESPONSES
             x_groq = payload.get("x_groq")
+            response = payload.get("response")
             has_usage = has_usage or isinstance(payload.get("usage"), dict)
             has_usage = has_usage or (isinstance(x_groq, dict) and isinstance(x_groq.get("usage"), dict))
+            has_usage = has_usage or (isinstance(response, dict) and isinstance(response.get("usage"), dict))
+        if named and isinstance(payload, dict):
+            kind = payload.get("type")
+            _walk(payload, _child(ROOT, event.event or (kind if isinstance(kind, str) else event.kind)), acc)
+        else:
+            _walk(payload, ROOT, acc)
     facts = StreamFacts(
         event_kinds=frozenset(event.kind for event in parsed.events),
         terminated_by_done=parsed.terminated_by_done,

@@ -13,8 +13,12 @@ with serve_fake_groq() as server:
 simulate API drift, stream pacing); :func:`make_fake_api_key` makes a key of Groq's shape that is never real.
 
 It answers under ``/openai/v1`` the way Groq does: chat completions (JSON and SSE streams with ``x_groq``, the
-usage chunk and ``[DONE]``; ``reasoning`` for ``openai/gpt-oss-*``; tool calls; vision "OCR"), audio
-transcriptions/translations (multipart), speech (a WAV generated in code) and the models list. Every response
+usage chunk and ``[DONE]``; ``reasoning`` for ``openai/gpt-oss-*`` and ``qwen/qwen3-*``, ``<think>`` with
+``reasoning_format="raw"``; tool calls; ``response_format`` ``json_schema``/``json_object``; ``executed_tools``
+for ``groq/compound*``; vision "OCR"), the Responses API (``/responses``, JSON or named SSE events from
+``response.created`` to ``response.completed``), audio transcriptions/translations (multipart; ``verbose_json``
+with ``timestamp_granularities[]``), speech (a WAV generated in code), files (JSONL upload, content download)
+and batches (run at once into an output file), and the models list. Every response
 carries Groq's ``x-ratelimit-*`` headers, an ``x-request-id`` and a Cloudflare ``__cf_bm`` cookie; JSON is
 gzip-compressed when the client accepts it. Replies are derived from the request, and with
 ``FakeGroqConfig.deterministic`` (the default) ids, timestamps and cookies are too, so re-recording the same
@@ -22,8 +26,9 @@ calls writes the same bytes.
 
 Faults are chosen per request, two ways:
 
-* by model name: ``fail-404``, ``fail-429``, ``fail-500``, ... (see :data:`FAIL_MODELS`), ``fail-stream``
-  (an ``event: error`` frame mid-stream); any other unknown model gets Groq's 404 ``model_not_found``;
+* by model name: ``fail-404``, ``fail-429``, ``fail-500``, ... (see :data:`FAIL_MODELS`), ``fail-json`` and
+  ``fail-tool`` (Groq's 400 with ``error.failed_generation``), ``fail-stream`` (an ``event: error`` frame
+  mid-stream); any other unknown model gets Groq's 404 ``model_not_found``;
 * by a queue on the config: ``config.enqueue("/chat/completions", FakeReply.rate_limited())`` makes the next
   matching call return that reply, then normal service resumes;
 * by a request limit: ``FakeGroqConfig(request_limit=6, limit_window=2.0)`` answers at most 6 requests per

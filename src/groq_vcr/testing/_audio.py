@@ -6,7 +6,7 @@ import hashlib
 import io
 import math
 import wave
-from typing import Literal
+from typing import Any, Literal
 
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
@@ -62,14 +62,18 @@ async def audio_to_text(call: Call, task: Literal["transcribe", "translate"]) ->
             "compression_ratio": 0.8,
             "no_speech_prob": round(0.01 * call.number("nospeech"), 6),
         }
-        body = {
-            "task": task,
-            "language": "English",
-            "duration": duration,
-            "text": text,
-            "segments": [segment],
-            "x_groq": {"id": call.request_id},
-        }
+        body: dict[str, Any] = {"task": task, "language": "English", "duration": duration, "text": text}
+        granularities = [str(g) for g in form.getlist("timestamp_granularities[]")] or ["segment"]
+        if "word" in granularities:
+            said = text.split()
+            step = duration / max(1, len(said))
+            body["words"] = [
+                {"word": w.strip(".,"), "start": round(i * step, 2), "end": round((i + 1) * step, 2)}
+                for i, w in enumerate(said)
+            ]
+        if "segment" in granularities:
+            body["segments"] = [segment]
+        body["x_groq"] = {"id": call.request_id}
         return json_response(call, body)
     raise bad_request(
         f"response_format `{response_format}` is not supported by the local server; use json, text or verbose_json.",

@@ -84,6 +84,11 @@ class Call:
         tail = "".join(_CROCKFORD[(raw >> (5 * i)) & 31] for i in range(23))
         return f"req_01k{tail}"
 
+    def object_id(self, prefix: str, label: str) -> str:
+        """``<prefix>_01k...``: a ULID-shaped id as Groq gives files, batches and responses."""
+        raw = int.from_bytes(self.derived_bytes(label, 16), "big")
+        return f"{prefix}_01k" + "".join(_CROCKFORD[(raw >> (5 * i)) & 31] for i in range(23))
+
     def tool_call_id(self, index: int) -> str:
         raw = self.derived_bytes(f"tool-call-{index}", 8)
         return "call_" + "".join(KEY_ALPHABET[b % 36].lower() for b in raw)

@@ -21,12 +21,13 @@ from groq_vcr.testing._completion import Completion, complete, pieces
 from groq_vcr.testing._replies import FakeReply
 from groq_vcr.testing._responses import dumps, groq_headers, json_response
 
-__all__ = ["chat_completions"]
+__all__ = ["chat_body", "chat_completions", "validate_chat"]
 
 _GATE_TIMEOUT_SECONDS = 30.0
 
 
-def _validate_chat(payload: dict[str, Any]) -> None:
+def validate_chat(payload: dict[str, Any]) -> None:
+    """Groq's 400 for a chat request without valid ``messages``."""
     messages = payload.get("messages")
     if not isinstance(messages, list) or not messages:
         raise bad_request("'messages' : minimum number of items is 1")
@@ -46,11 +47,19 @@ async def chat_completions(call: Call) -> Response:
     payload = call.payload
     if payload is None:
         raise bad_request("The request body must be a JSON object.")
-    _validate_chat(payload)
+    validate_chat(payload)
     require_model(call, "chat", "chat completions")
     completion = complete(call, payload)
     if payload.get("stream"):
         return _stream_response(call, payload, completion)
+    body = chat_body(call, payload, completion)
+    return json_response(call, body, tokens_used=completion.usage["total_tokens"])
+
+
+def chat_body(
+    call: Call, payload: dict[str, Any], completion: Completion, completion_id: str | None = None
+) -> dict[str, Any]:
+    """The ``chat.completion`` object that answers a (non-streamed) chat request."""
     message: dict[str, Any] = {"role": "assistant"}
     if completion.content is not None:
         message["content"] = completion.content
@@ -58,8 +67,10 @@ async def chat_completions(call: Call) -> Response:
         message["reasoning"] = completion.reasoning
     if completion.tool_calls:
         message["tool_calls"] = completion.tool_calls
-    body = {
-        "id": call.completion_id,
+    if completion.executed_tools is not None:
+        message["executed_tools"] = completion.executed_tools
+    return {
+        "id": completion_id or call.completion_id,
         "object": "chat.completion",
         "created": call.created,
         "model": payload["model"],
@@ -70,7 +81,6 @@ async def chat_completions(call: Call) -> Response:
         "x_groq": {"id": call.request_id},
         "service_tier": payload.get("service_tier") or "on_demand",
     }
-    return json_response(call, body, tokens_used=completion.usage["total_tokens"])
 
 
 def _stream_events(call: Call, payload: dict[str, Any], completion: Completion) -> list[dict[str, Any]]:
@@ -88,6 +98,8 @@ def _stream_events(call: Call, payload: dict[str, Any], completion: Completion) 
         return {**base, "choices": [choice], **extra}
 
     events = [chunk({"role": "assistant", "content": ""}, x_groq={"id": call.request_id})]
+    if completion.executed_tools is not None:
+        events.append(chunk({"executed_tools": completion.executed_tools}))
     events += [chunk({"reasoning": piece}) for piece in pieces(completion.reasoning or "")]
     events += [chunk({"content": piece}) for piece in pieces(completion.content or "")]
     if completion.tool_calls:

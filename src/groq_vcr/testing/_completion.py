@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from groq_vcr.testing._call import Call
+from groq_vcr.testing._structured import executed_tools, raw_reasoning, structured_content
 
 __all__ = ["Completion", "complete", "count_tokens", "pieces"]
 
@@ -41,6 +42,8 @@ class Completion:
     tool_calls: list[dict[str, Any]]
     finish_reason: str
     usage: dict[str, Any]
+    executed_tools: list[dict[str, Any]] | None = None
+    """The built-in tools a compound model ran (``groq/compound*``)."""
 
 
 def _ocr_text(url: str) -> str:
@@ -69,6 +72,9 @@ def _tool_arguments(schema: Any, last_word: str) -> dict[str, Any]:
             args[name] = last_word
     return args
 
+
+_REASONING_MODELS = ("openai/gpt-oss-", "qwen/qwen3-")
+"""Models that reason: ``reasoning`` in the message, or ``<think>`` in the content with ``reasoning_format="raw"``."""
 
 _VERBS = {"get", "set", "list", "create", "fetch", "find", "search", "lookup", "update", "delete", "call", "run"}
 
@@ -129,12 +135,18 @@ def complete(call: Call, payload: dict[str, Any]) -> Completion:
     else:
         snippet = text if len(text) <= 200 else text[:197] + "..."
         content = f"This is a deterministic reply from the local Groq server. You said: {snippet}"
+        words = re.findall(r"[\w-]+", text)
+        last_word = words[-1] if words else ""
+        content = structured_content(payload, content, lambda schema: _tool_arguments(schema, last_word)) or content
     reasoning: str | None = None
     wants_reasoning = (
         payload.get("include_reasoning", True) is not False and payload.get("reasoning_format") != "hidden"
     )
-    if model.startswith("openai/gpt-oss-") and wants_reasoning:
+    if model.startswith(_REASONING_MODELS) and wants_reasoning:
         reasoning = f"The user wrote {count_tokens(text)} tokens. I should answer briefly and deterministically."
+        if payload.get("reasoning_format") == "raw":
+            content, reasoning = raw_reasoning(reasoning, content), None
+    ran = executed_tools(text) if model.startswith("groq/compound") else None
     limit = payload.get("max_completion_tokens") or payload.get("max_tokens")
     finish_reason = "tool_calls" if tool_calls else "stop"
     if content is not None and isinstance(limit, int) and limit > 0 and len(pieces(content)) > limit:
@@ -155,4 +167,4 @@ def complete(call: Call, payload: dict[str, Any]) -> Completion:
         "total_tokens": prompt_tokens + completion_tokens,
         "total_time": round(prompt_time + completion_time, 9),
     }
-    return Completion(content, reasoning, tool_calls, finish_reason, usage)
+    return Completion(content, reasoning, tool_calls, finish_reason, usage, ran)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from groq_vcr.testing._models import DEFAULT_MODELS, ModelInfo
 from groq_vcr.testing._replies import FakeReply, ResponseChange
+from groq_vcr.testing._store import Store
 
 __all__ = ["DEFAULT_CREATED", "FakeGroqConfig", "ReceivedRequest"]
 
@@ -72,6 +73,7 @@ class FakeGroqConfig:
     _model_calls: Counter[str] = field(default_factory=Counter, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _epoch: float = field(default_factory=time.monotonic, init=False, repr=False)
+    _store: Store = field(default_factory=Store, init=False, repr=False)
     _window: tuple[int, int] = field(default=(-1, 0), init=False, repr=False)
 
     def enqueue(self, path_suffix: str, reply: FakeReply, times: int = 1) -> None:

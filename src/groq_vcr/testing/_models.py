@@ -41,6 +41,8 @@ DEFAULT_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("meta-llama/llama-4-scout-17b-16e-instruct", "Meta", "chat", 131072, 8192, 1000, 30000, 1743874824),
     ModelInfo("meta-llama/llama-4-maverick-17b-128e-instruct", "Meta", "chat", 131072, 8192, 1000, 6000, 1743877158),
     ModelInfo("moonshotai/kimi-k2-instruct-0905", "Moonshot AI", "chat", 262144, 16384, 1000, 10000, 1757046093),
+    ModelInfo("groq/compound", "Groq", "chat", 131072, 8192, 250, 70000, 1756949530),
+    ModelInfo("groq/compound-mini", "Groq", "chat", 131072, 8192, 250, 70000, 1756949707),
     ModelInfo("openai/gpt-oss-120b", "OpenAI", "chat", 131072, 65536, 1000, 8000, 1754408224),
     ModelInfo("openai/gpt-oss-20b", "OpenAI", "chat", 131072, 65536, 1000, 8000, 1754407957),
     ModelInfo("qwen/qwen3-32b", "Alibaba Cloud", "chat", 131072, 40960, 1000, 6000, 1748396646),

@@ -161,6 +161,18 @@ class FakeReply:
         return cls.error(status, "Internal Server Error", "internal_server_error", "internal_server_error")
 
     @classmethod
+    def failed_generation(cls, generation: str, *, tool_use: bool = False) -> FakeReply:
+        """Groq's 400 for output that failed validation: ``json_validate_failed`` (JSON mode, structured
+        outputs) or ``tool_use_failed``, with what the model produced in ``error.failed_generation``."""
+        if tool_use:
+            message, code = "Failed to call a function. Please adjust your prompt.", "tool_use_failed"
+        else:
+            message, code = "Failed to generate JSON. Please adjust your prompt.", "json_validate_failed"
+        body = error_body(message + " See 'failed_generation' for more details.", "invalid_request_error", code)
+        body["error"]["failed_generation"] = generation
+        return cls(status=400, json_body=body)
+
+    @classmethod
     def stream_failure(cls, message: str = "Service Unavailable", after_events: int = 1) -> FakeReply:
         """A stream that sends ``after_events`` events, then an ``event: error`` frame and ends without ``[DONE]``."""
         return cls(stream_error=message, error_after_events=after_events)
@@ -185,6 +197,10 @@ FAIL_MODELS: dict[str, Callable[[str], FakeReply]] = {
     "fail-500": lambda m: FakeReply.server_error(500),
     "fail-502": lambda m: FakeReply.server_error(502),
     "fail-503": lambda m: FakeReply.server_error(503),
+    "fail-json": lambda m: FakeReply.failed_generation('{"name": "Lisbon", "population": }'),
+    "fail-tool": lambda m: FakeReply.failed_generation(
+        '<function=get_weather>{"city": "Lisbon"</function>', tool_use=True
+    ),
     "fail-stream": lambda m: FakeReply.stream_failure(),
 }
 """Model names that trigger a fault, with the reply each gets. ``fail-stream`` breaks streams with an ``event: error``

@@ -17,6 +17,7 @@ import yaml
 
 from groq_vcr.cassette._load import nesting_error
 from groq_vcr.cassette._model import Body, Cassette, Headers, Interaction, Request, Response, canonical_header_name
+from groq_vcr.cassette._read_once import SMALL_FILE_BYTES, fingerprint, keep
 from groq_vcr.cassette._storage import load_cassette
 from groq_vcr.errors import CassetteFormatError
 
@@ -232,12 +233,20 @@ def cassette_kind(path: str | os.PathLike[str]) -> str:
     p = Path(path)
     try:
         with p.open("rb") as f:
-            head = f.read(_SNIFF_BYTES)
-            if not head.strip():
-                return MISSING
-            f.seek(max(0, p.stat().st_size - 64))
-            tail = f.read()
+            info = os.fstat(f.fileno())
+            if info.st_size <= SMALL_FILE_BYTES:  # read whole, once: the load that follows takes these bytes
+                whole: bytes | None = f.read()
+                assert whole is not None
+                keep(p, fingerprint(info), whole)
+                head, tail = whole[:_SNIFF_BYTES], whole[-64:]
+            else:
+                whole = None
+                head = f.read(_SNIFF_BYTES)
+                f.seek(max(0, info.st_size - 64))
+                tail = f.read()
     except OSError:
+        return MISSING
+    if not head.strip():
         return MISSING
     for line in head.removeprefix(b"\xef\xbb\xbf").splitlines():
         stripped = line.strip()
@@ -248,7 +257,7 @@ def cassette_kind(path: str | os.PathLike[str]) -> str:
         if stripped.startswith(b"interactions:") and _VCRPY_TAIL.search(tail.rstrip()):
             return VCRPY
         if re.match(rb"version:\s*1\s*(#.*)?$", stripped):  # go-vcr's format 1, or vcrpy's keys in another order
-            return VCRPY if _VCRPY_URI.search(p.read_bytes()) else GO_VCR
+            return VCRPY if _VCRPY_URI.search(p.read_bytes() if whole is None else whole) else GO_VCR
         return GO_VCR
     return GO_VCR
 

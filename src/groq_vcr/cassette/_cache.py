@@ -35,6 +35,7 @@ from pathlib import Path
 from groq_vcr._version import __version__
 from groq_vcr.cassette._bulk import gc_paused
 from groq_vcr.cassette._model import Cassette, Interaction, Request, Response
+from groq_vcr.cassette._read_once import Fingerprint, fingerprint, take
 
 __all__ = ["CacheStats", "cache_dir", "cache_enabled", "cached_load", "clear_cache", "stats"]
 
@@ -172,9 +173,8 @@ def _write_disk(file: Path, blob: bytes) -> None:
     stats.stores += 1
 
 
-def _fingerprint(path: Path) -> tuple[int, int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns, st.st_ino
+def _fingerprint(path: Path) -> Fingerprint:
+    return fingerprint(path.stat())
 
 
 def cached_load(path: str | Path, loader: Callable[[Path], Cassette]) -> Cassette:
@@ -188,7 +188,9 @@ def cached_load(path: str | Path, loader: Callable[[Path], Cassette]) -> Cassett
         stats.parses += 1
         return loader(path)
     before = _fingerprint(path)
-    content = path.read_bytes()
+    content = take(path, before)  # what the format sniff just read, if it read this version of the file
+    if content is None:
+        content = path.read_bytes()
     hasher = hashlib.sha256(content)
     del content  # the loader reads the file itself; don't hold a second copy while it builds objects
     hasher.update(_loader_name(loader).encode())

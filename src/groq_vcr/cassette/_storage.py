@@ -48,6 +48,10 @@ __all__ = [
 
 CASSETTE_SUFFIXES = (".yaml", ".yml")
 
+# The stamp each file had right after this process wrote it: while it keeps that stamp it is the valid cassette
+# written then, so replacing it (save_cassette) needs no parse to prove it is a cassette.
+_written: dict[str, tuple[int, int]] = {}
+
 
 def _stamp(path: Path) -> tuple[int, int] | None:
     try:
@@ -168,15 +172,31 @@ def update_cassette(
     why and what to do.
     ``render`` turns the cassette into the text to write (default: go-vcr's layout, :func:`dump_cassette`).
     """
-    p = Path(path)
+    return _write(Path(path), update, known, check, replace_invalid, needs_current=True, render=render)
+
+
+def _write(
+    p: Path,
+    update: Callable[[Cassette | None], Cassette],
+    known: tuple[tuple[int, int] | None, Cassette] | None,
+    check: Callable[[Cassette, str], None] | None,
+    replace_invalid: bool,
+    *,
+    needs_current: bool,
+    render: Callable[[Cassette], str] | None = None,
+) -> Cassette:
+    """:func:`update_cassette`; without ``needs_current`` (``update`` ignores the old contents) a file this
+    process wrote and nobody changed since is not parsed again (it is the cassette written then)."""
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(lock_path(p))
         lock.acquire()
     except OSError as exc:
         raise save_error(p, exc) from None
+    key = os.fspath(p.absolute())
     try:
-        cassette = update(_current(p, known, replace_invalid))
+        ours = not needs_current and _written.get(key) is not None and _written.get(key) == _stamp(p)
+        cassette = update(None if ours else _current(p, known, replace_invalid))
         text = (render or dump_cassette)(cassette)
         if check is not None:
             check(cassette, text)
@@ -184,6 +204,9 @@ def update_cassette(
             write_atomic(p, text)
         except OSError as exc:
             raise save_error(p, exc) from None
+        stamp = _stamp(p)
+        if stamp is not None:
+            _written[key] = stamp
     finally:
         lock.release()
     return cassette
@@ -270,7 +293,7 @@ def save_cassette(
     existing file that is not a valid cassette is not overwritten (:class:`CassetteFormatError`) unless
     ``replace_invalid`` is true. This is :func:`update_cassette` with an update that ignores the old contents.
     """
-    update_cassette(path, lambda _current: cassette, check=check, replace_invalid=replace_invalid)
+    _write(Path(path), lambda _current: cassette, None, check, replace_invalid, needs_current=False)
 
 
 def _current(

@@ -17,6 +17,7 @@ import yaml
 
 from groq_vcr.cassette._load import nesting_error
 from groq_vcr.cassette._model import Body, Cassette, Headers, Interaction, Request, Response, canonical_header_name
+from groq_vcr.cassette._read_once import SMALL_FILE_BYTES, fingerprint, keep
 from groq_vcr.cassette._storage import load_cassette
 from groq_vcr.cassette._vcrpy_read import (
     FIELDS_KEY,
@@ -317,12 +318,20 @@ def cassette_kind(path: str | os.PathLike[str]) -> str:
     p = Path(path)
     try:
         with p.open("rb") as f:
-            head = f.read(_SNIFF_BYTES)
-            if not head.strip():
-                return MISSING
-            f.seek(max(0, p.stat().st_size - 64))
-            tail = f.read()
+            info = os.fstat(f.fileno())
+            if info.st_size <= SMALL_FILE_BYTES:  # read whole, once: the load that follows takes these bytes
+                whole: bytes | None = f.read()
+                assert whole is not None
+                keep(p, fingerprint(info), whole)
+                head, tail = whole[:_SNIFF_BYTES], whole[-64:]
+            else:
+                whole = None
+                head = f.read(_SNIFF_BYTES)
+                f.seek(max(0, info.st_size - 64))
+                tail = f.read()
     except OSError:
+        return MISSING
+    if not head.strip():
         return MISSING
     for line in head.removeprefix(b"\xef\xbb\xbf").splitlines():
         stripped = line.strip()

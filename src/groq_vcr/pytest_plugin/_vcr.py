@@ -52,6 +52,7 @@ from groq_vcr.cassette import (
     canonical_header_name,
     cassette_kind,
     response_content_length,
+    structure_error,
     write_atomic,
 )
 from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions, SessionStats, patch_triples
@@ -413,6 +414,8 @@ class SafePersister:
         self.extra_paths = getattr(inner, "extra_paths", [])
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        for path in (Path(cassette_path), *(Path(p) for p in self.extra_paths)):
+            _refuse_hostile_yaml(path)
         return self.inner.load_cassette(cassette_path, serializer=serializer)
 
     def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any], serializer: Any) -> None:
@@ -451,6 +454,19 @@ class SafePersister:
             content_type = next((v[0] for k, v in headers.items() if k.lower() == "content-type" and v), None)
             out["body"] = {**response["body"], "string": redactor.redact_body(body, content_type)}
         return out
+
+
+def _refuse_hostile_yaml(path: Path) -> None:
+    """Raise :class:`CassetteFormatError` when ``path`` nests too deep, repeats a key, or holds aliases that
+    expand far past the file (vcrpy's loader would build it, and the next save would write it expanded)."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return  # missing or unreadable: vcrpy's own loader says so
+    with handle:
+        refused = structure_error(handle, aliases=True)
+    if refused is not None:
+        raise refused.with_path(path)
 
 
 def _compressed(headers: dict[str, list[str]]) -> bool:

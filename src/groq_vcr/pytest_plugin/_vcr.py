@@ -52,10 +52,12 @@ from groq_vcr.cassette import (
     canonical_header_name,
     cassette_kind,
     response_content_length,
+    save_error,
     structure_error,
     write_atomic,
 )
-from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions, SessionStats, patch_triples
+from groq_vcr.engine import CassetteSession, RecordMode, RetryAfter, SessionOptions, SessionStats, patch_triples
+from groq_vcr.engine._reply import retry_after_headers
 from groq_vcr.redaction import Redactor
 
 OPTIONS_KEY = "groq_vcr_options"
@@ -178,6 +180,22 @@ def to_vcrpy_response(response: Response) -> dict[str, Any]:
         "headers": {name: list(values) for name, values in response.headers.items()},
         "body": {"string": response.body_bytes},
     }
+
+
+def _fast_retry_after(response: dict[str, Any], mode: RetryAfter) -> dict[str, Any]:
+    """``response`` with ``retry-after`` rewritten as the httpx path does. vcrpy's stubs serve requests, urllib3,
+    aiohttp...: clients that read only ``retry-after`` (urllib3's ``Retry(respect_retry_after_header=True)``
+    really sleeps on it), so ``fast`` sets it to 0 here, as ``zero`` does."""
+    if mode == RetryAfter.FAST:
+        mode = RetryAfter.ZERO
+    headers = [(name, value) for name, values in response["headers"].items() for value in values]
+    rewritten = retry_after_headers(headers, mode)
+    if rewritten is headers:
+        return response
+    merged: dict[str, list[str]] = {}
+    for name, value in rewritten:
+        merged.setdefault(name, []).append(value)
+    return {**response, "headers": merged}
 
 
 def merge_vcrpy_request(original: Request, hooked: VcrRequest) -> Request:
@@ -329,7 +347,8 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
             if played is None:
                 raise LookupError(f"no recorded response for {request.method} {request.uri}")
             found = played.interaction
-        return to_vcrpy_response(found.response)
+        assert self.session is not None
+        return _fast_retry_after(to_vcrpy_response(found.response), self.session.options.retry_after)
 
     @property
     def write_protected(self) -> bool:
@@ -429,8 +448,10 @@ class SafePersister:
         text = serialize(redacted, serializer)
         path = Path(cassette_path)
         self.redactor.assert_clean(text, path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise save_error(path, exc) from None  # one line naming the cassette and the cause
         self.saved = True
 
     def _request(self, request: VcrRequest) -> VcrRequest:

@@ -66,3 +66,49 @@ def test_urllib3_retry_does_not_wait_on_a_replayed_retry_after(
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=none", "-s")
     result.assert_outcomes(passed=1)
+
+
+AIOHTTP = """
+import asyncio
+import json
+import os
+
+import aiohttp
+import pytest
+
+
+@pytest.mark.vcr
+def test_post_json():
+    async def call():
+        async with aiohttp.ClientSession() as session:
+            async with session.post(
+                os.environ["FAKE_GROQ_BASE"] + "/openai/v1/chat/completions",
+                json={"model": "llama-3.1-8b-instant", "messages": [{"role": "user", "content": "hi"}]},
+                headers={"Authorization": "Bearer " + os.environ["FAKE_GROQ_KEY"]},
+            ) as response:
+                assert response.status == 200
+                return await response.json()
+
+    assert json.dumps(asyncio.run(call()))
+"""
+
+
+def test_aiohttp_post_json_records_and_replays(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    from groq_vcr import load_cassette
+    from groq_vcr.testing import serve_fake_groq
+
+    pytester.makepyfile(test_inner=AIOHTTP)
+    with serve_fake_groq() as server:
+        monkeypatch.setenv("FAKE_GROQ_BASE", server.base_url)
+        monkeypatch.setenv("FAKE_GROQ_KEY", server.api_key)
+        recorded = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=once")
+        recorded.assert_outcomes(passed=1)
+        assert server.config.count() == 1
+    cassette = load_cassette(Path(pytester.path) / "cassettes" / "test_inner" / "test_post_json.yaml")
+    [interaction] = cassette.interactions
+    assert interaction.request.method == "POST"
+    sent = __import__("json").loads(interaction.request.body_bytes)
+    assert sent["messages"] == [{"role": "user", "content": "hi"}]
+    assert server.api_key not in Path(pytester.path, "cassettes", "test_inner", "test_post_json.yaml").read_text()
+    replayed = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--record-mode=none", "--block-network")
+    replayed.assert_outcomes(passed=1)

@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import importlib.util
 import inspect
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -137,6 +138,8 @@ def _vcrpy_headers(value: Any) -> dict[str, list[str]]:
 
 def _request_body(request: VcrRequest) -> bytes:
     body = request.body or b""
+    if isinstance(body, dict | list):  # aiohttp's ``json=``, which vcrpy's stub hands over unserialised
+        return json.dumps(body).encode("utf-8")  # what aiohttp sends (its default serializer is json.dumps)
     return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
@@ -322,11 +325,7 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
     # --- what vcrpy's own stubs (requests, aiohttp, ...) call --------------------------------------------
     def _probe(self, vcr_request: VcrRequest) -> Probe | None:
         assert self.session is not None
-        body = vcr_request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif not isinstance(body, bytes):
-            body = vcr_request.body_bytes or b""
+        body = _request_body(vcr_request)
         return self.session.probe(vcr_request.method, vcr_request.uri, body, dict(vcr_request.headers))
 
     def can_play_response_for(self, request: VcrRequest) -> bool:
@@ -458,6 +457,8 @@ class SafePersister:
         redactor = self.redactor
         headers = {name: redactor.redact_header(name, str(value)) for name, value in request.headers.items()}
         body = request.body
+        if isinstance(body, dict | list):
+            body = _request_body(request)
         if isinstance(body, bytes | str) and body:
             content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
             body = redactor.redact_body(body, content_type)

@@ -21,9 +21,8 @@ from groq_vcr.testing import FakeGroqServer, serve_fake_groq
 
 VCRPY_V1 = "version: 1\ninteractions:\n- {request: {uri: 'http://x/', method: GET}, response: {status: {code: 200}}}\n"
 DEEP = 100_000  # far past the depth at which libyaml's recursive composer overflows the C stack
-# Our loaders refuse YAML nested more than 1000 levels; libyaml 0.2.6 (PyYAML 6.0.4 wheels) refuses it first in
-# its parser. Either way the error is ours: it names the file and the line, and says what is wrong.
-TOO_DEEP = ("nested more than 1000 levels", "exceeded maximum nesting depth")
+# Our loaders refuse YAML nested more than 100 levels (MAX_NESTING), well before libyaml 0.2.6's own limit.
+TOO_DEEP = "nested more than 100 levels"
 VALID = (
     "---\nversion: 2\ninteractions:\n    - id: 0\n      request:\n        url: https://api.groq.com/openai/v1/models\n"
     "        method: GET\n      response:\n        body: '{}'\n        status: 200 OK\n        code: 200\n"
@@ -38,7 +37,10 @@ CASSETTE_CASES: list[tuple[str, str | bytes, str | tuple[str, ...], int | None]]
     ("invalid utf-8", b"version: 2\ninteractions: []\nx: \xff\xfe\n", "not UTF-8 text (byte 31 is 0xff)", None),
     ("nul byte", "version: 2\x00\n", "a character YAML does not allow", None),
     ("deep flow nesting", "version: 2\ninteractions: " + "[" * DEEP + "]" * DEEP, TOO_DEEP, 2),
-    ("deep with anchor", "x: &a 1\nversion: 2\ny: " + "[" * DEEP + "]" * DEEP, TOO_DEEP, 3),
+    ("deep with anchor", "version: 2\ny: " + "[" * DEEP + "]" * DEEP + "\nx: &a 1\n", TOO_DEEP, 2),
+    ("anchor", "x: &a 1\nversion: 2\ny: " + "[" * DEEP + "]" * DEEP, "YAML anchor `&a`", 1),
+    ("alias", VALID.replace("code: 200", "code: *c"), "YAML alias `*c`", 11),
+    ("duplicate key", VALID + "interactions: []\n", "mapping key 'interactions' is already defined at line 3", 13),
     (
         "vcrpy v1",
         VCRPY_V1,
@@ -213,11 +215,14 @@ def test_cassette_with_a_50_mb_body_round_trips(tmp_path: Path) -> None:
     assert loaded.interactions[0].response.body == body
 
 
-def test_duplicate_keys_in_a_cassette_last_one_wins(tmp_path: Path) -> None:
-    """Defined behaviour (PyYAML's): a repeated key keeps its last value. yaml.v3 (go-vcr) refuses the file."""
+def test_duplicate_keys_in_a_cassette_are_refused_as_go_vcr_does(tmp_path: Path) -> None:
+    """yaml.v3 (go-vcr) refuses a repeated key; so do we, naming both lines (a save would drop one value)."""
     path = tmp_path / "dup.yaml"
     path.write_text(VALID.replace("        code: 200\n", "        code: 500\n        code: 200\n"))
-    assert groq_vcr.load_cassette(path).interactions[0].response.code == 200
+    with pytest.raises(CassetteFormatError) as caught:
+        groq_vcr.load_cassette(path)
+    assert (caught.value.path, caught.value.line) == (str(path), 12)
+    assert "mapping key 'code' is already defined at line 11" in caught.value.problem
 
 
 # ------------------------------------------------------------------------------------- never overwritten

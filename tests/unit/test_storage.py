@@ -327,3 +327,55 @@ def test_read_text_is_exact(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_bytes(b"a\r\nb")
     assert read_text(path) == "a\r\nb"
+
+
+_KILLED_MID_SAVE = """
+import os, signal, sys
+from groq_vcr import Cassette, Interaction, Request, Response, save_cassette
+
+def die(fd):  # the temporary file is written, not yet renamed: the moment a SIGKILL leaves it behind
+    os.kill(os.getpid(), signal.SIGKILL)
+
+os.fsync = die
+body = "x" * 1_000_000
+save_cassette(sys.argv[1], Cassette(interactions=[Interaction(
+    request=Request(url="https://api.groq.com/openai/v1/models", method="GET"),
+    response=Response(body=body, status="200 OK", code=200))]))
+"""
+
+
+def _temps(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".groq-vcr-"))
+
+
+def test_saves_killed_mid_write_leave_at_most_one_temp_file_and_the_next_save_removes_it(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "c.yaml"
+    other = tmp_path / "other.yaml"
+    save_cassette(path, _cassette("first"))
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", _KILLED_MID_SAVE, str(path)], check=False, timeout=120)
+        assert done.returncode == -signal.SIGKILL
+        assert len(_temps(tmp_path)) == 1  # the previous killed save's temp file went when this one began
+    assert load_cassette(path).interactions[0].response.body == "first"  # the cassette itself is intact
+    subprocess.run([sys.executable, "-c", _KILLED_MID_SAVE, str(other)], check=False, timeout=120)
+    assert len(_temps(tmp_path)) == 2  # one per cassette: another cassette's temp file is not touched by ...
+    save_cassette(path, _cassette("second"))
+    assert len(_temps(tmp_path)) == 1  # ... a save of this one, which removes its own
+    assert load_cassette(path).interactions[0].response.body == "second"
+
+
+def test_an_unlocked_write_removes_only_old_temp_files_of_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "v1.yaml"
+    from groq_vcr.cassette._storage import temp_prefix
+
+    old = tmp_path / f"{temp_prefix(path)}aaaaaaaaaaaa.tmp"
+    fresh = tmp_path / f"{temp_prefix(path)}bbbbbbbbbbbb.tmp"
+    old.write_text("killed")
+    fresh.write_text("another writer at work")
+    os.utime(old, (1, 1))
+    write_atomic(path, "version: 1\n")
+    assert _temps(tmp_path) == [fresh.name]

@@ -649,7 +649,6 @@ def test_event_builder_matches_pyyaml_construction(doc: object) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "a: &x [1, 2]\nb: *x\n",  # anchors and aliases go the standard way
         "a: !!binary aGk=\nb: !!str 12\nc: !!int '7'\n",
         "? [complex]\n: key\n",
         "",

@@ -7,6 +7,7 @@ from groq_vcr.cassette._age import CassetteAge, cassette_age, format_age, record
 from groq_vcr.cassette._cache import cached_load, clear_cache
 from groq_vcr.cassette._durations import format_go_duration, parse_go_duration
 from groq_vcr.cassette._emit import dump_cassette
+from groq_vcr.cassette._guard import structure_error
 from groq_vcr.cassette._identity import (
     Masker,
     Probe,
@@ -100,6 +101,7 @@ __all__ = [
     "save_cassette",
     "save_error",
     "split_events",
+    "structure_error",
     "update_cassette",
     "validate_cassette_text",
     "write_atomic",

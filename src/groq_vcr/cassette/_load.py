@@ -19,6 +19,7 @@ import yaml
 
 from groq_vcr.cassette._bulk import gc_paused, string_sharer
 from groq_vcr.cassette._durations import parse_go_duration
+from groq_vcr.cassette._guard import MAX_NESTING, structure_error, too_deep_error
 from groq_vcr.cassette._model import Body, Cassette, Headers, Interaction, Request, Response
 from groq_vcr.cassette._resolve import GO_BOOL_WORDS
 from groq_vcr.errors import CassetteFormatError
@@ -345,13 +346,9 @@ def _yaml_error(exc: yaml.YAMLError) -> CassetteFormatError:
     return CassetteFormatError(f"YAML error: {exc}")
 
 
-MAX_NESTING = 1000
-"""Deepest nesting of mappings and sequences read. libyaml's composer recurses in C: far deeper documents (tens of
-thousands of ``[``) crash the process, so they are refused before PyYAML composes them."""
-
-
 def nesting_error(text: str, limit: int = MAX_NESTING) -> CassetteFormatError | None:
-    """A :class:`CassetteFormatError` when ``text`` nests collections deeper than ``limit``, else None.
+    """A :class:`CassetteFormatError` when ``text`` nests collections deeper than ``limit``, else None (anchors
+    and repeated keys allowed: :func:`structure_error` refuses those too).
 
     Scans libyaml's events, which does not recurse; text that is not YAML gives None (the loader reports it).
     """
@@ -363,7 +360,7 @@ def nesting_error(text: str, limit: int = MAX_NESTING) -> CassetteFormatError | 
             if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 depth += 1
                 if depth > limit:
-                    return _too_deep(event.start_mark, limit)
+                    return too_deep_error(event.start_mark, limit)
             elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 depth -= 1
             elif event is None or isinstance(event, yaml.StreamEndEvent):
@@ -372,15 +369,6 @@ def nesting_error(text: str, limit: int = MAX_NESTING) -> CassetteFormatError | 
         return None
     finally:
         loader.dispose()
-
-
-def _too_deep(mark: Any, limit: int = MAX_NESTING) -> CassetteFormatError:
-    return CassetteFormatError(
-        f"mappings and lists are nested more than {limit} levels deep here; no cassette or request file needs "
-        "that: the file is damaged or not what it claims to be",
-        line=mark.line + 1 if mark is not None else None,
-        column=mark.column + 1 if mark is not None else None,
-    )
 
 
 class _Unusual(Exception):
@@ -489,8 +477,8 @@ def _build_from_events(source: _Source, on_interaction: _OnInteraction | None = 
                 slot = len(top)
                 top.append(value)
             elif key is _NO_KEY:
-                if type(value) is dict or type(value) is list:
-                    raise _Unusual
+                if type(value) is dict or type(value) is list or value in top:
+                    raise _Unusual  # a repeated key: refused, with both lines, by the standard way
                 key = value
                 continue
             else:
@@ -500,7 +488,7 @@ def _build_from_events(source: _Source, on_interaction: _OnInteraction | None = 
                 stack.append((top, slot))
                 top, key = value, _NO_KEY
                 if len(stack) > MAX_NESTING:  # stop now: libyaml's parser is quadratic in the depth
-                    raise _too_deep(event.start_mark)
+                    raise too_deep_error(event.start_mark)
         if not isinstance(get(), yaml.StreamEndEvent):
             raise _Unusual  # several documents: PyYAML reports it
         return root
@@ -514,9 +502,9 @@ def _parse(text: str) -> Any:
             try:
                 return _build_from_events(text)
             except _Unusual:
-                too_deep = nesting_error(text)
-                if too_deep is not None:
-                    raise too_deep from None
+                refused = structure_error(text)
+                if refused is not None:
+                    raise refused from None
                 return yaml.load(text, Loader=_CassetteLoader)
         except yaml.YAMLError as exc:
             raise _yaml_error(exc) from None

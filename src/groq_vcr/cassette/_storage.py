@@ -23,6 +23,7 @@ import os
 import secrets
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -113,18 +114,22 @@ def load_cassette(path: str | os.PathLike[str]) -> Cassette:
     return cassette
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, locked: bool = False) -> None:
     """Write ``data`` (text as UTF-8) to ``path`` through a temporary file in the same folder, fsync and rename.
 
     The parent folders are created. A new file gets the usual permissions (0666 minus the umask); an existing
     file keeps its mode. If anything fails, the previous file is untouched and the temporary file is removed.
+    Temporary files a killed writer of the same file left behind are removed first: every one when the caller
+    holds the file's lock (``locked``: no other writer can be at work), else those older than an hour.
     """
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
         data = data.encode("utf-8")
+    prefix = temp_prefix(p)
+    _remove_stale_temps(p, prefix, 0 if locked else _STALE_AFTER_S)
     # Short and fixed-length: a name at the file system's limit must still get a temporary sibling.
-    tmp = p.with_name(f".groq-vcr-{secrets.token_hex(8)}.tmp")
+    tmp = p.with_name(f"{prefix}{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -144,6 +149,28 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+_STALE_AFTER_S = 3600
+
+
+def temp_prefix(path: Path) -> str:
+    """The hidden name prefix of ``path``'s temporary files: ``.groq-vcr-`` and 8 hex digits of its name."""
+    return f".groq-vcr-{hashlib.sha256(os.fsencode(path.name)).hexdigest()[:8]}-"
+
+
+def _remove_stale_temps(path: Path, prefix: str, min_age_s: float) -> None:
+    try:
+        candidates = [e for e in os.scandir(path.parent) if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    if not candidates:
+        return
+    limit = time.time() - min_age_s
+    for entry in candidates:
+        with contextlib.suppress(OSError):
+            if min_age_s <= 0 or entry.stat(follow_symlinks=False).st_mtime < limit:
+                os.unlink(entry.path)
 
 
 def update_cassette(
@@ -201,7 +228,7 @@ def _write(
         if check is not None:
             check(cassette, text)
         try:
-            write_atomic(p, text)
+            write_atomic(p, text, locked=True)
         except OSError as exc:
             raise save_error(p, exc) from None
         stamp = _stamp(p)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from groq_vcr.cassette._load import nesting_error
+from groq_vcr.cassette._guard import structure_error
 from groq_vcr.cassette._model import Body, Cassette, Headers, Interaction, Request, Response, canonical_header_name
 from groq_vcr.cassette._read_once import SMALL_FILE_BYTES, fingerprint, keep
 from groq_vcr.cassette._storage import load_cassette
@@ -279,7 +279,7 @@ def load_v1(path: str | os.PathLike[str]) -> Cassette:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CassetteFormatError(f"the file cannot be read: {exc}", path=p) from None
-    too_deep = nesting_error(text)
+    too_deep = structure_error(text, aliases=True)  # PyYAML writes an alias for a shared object
     if too_deep is not None:
         raise too_deep.with_path(p)
     try:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from groq_vcr.errors import CassetteExpiredError, CassetteSaveError, NoMatchError
+from groq_vcr.errors import CassetteExpiredError, CassetteFormatError, CassetteSaveError, NoMatchError
 from groq_vcr.pytest_plugin._sharding import shard_of
 from groq_vcr.pytest_plugin._summary import record_stats
 
@@ -39,7 +39,7 @@ _UNUSED = pytest.StashKey[list[str]]()
 _DRIFT = pytest.StashKey[list[str]]()
 _SCHEMA_CHECKERS = pytest.StashKey[list["SchemaChecker"]]()
 
-_EXPLAINED = (NoMatchError, CassetteExpiredError, CassetteSaveError)
+_EXPLAINED = (NoMatchError, CassetteExpiredError, CassetteSaveError, CassetteFormatError)
 """Failures whose message is the whole story: reported without a traceback."""
 
 

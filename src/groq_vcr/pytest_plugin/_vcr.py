@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import importlib.util
 import inspect
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -52,9 +53,12 @@ from groq_vcr.cassette import (
     canonical_header_name,
     cassette_kind,
     response_content_length,
+    save_error,
+    structure_error,
     write_atomic,
 )
-from groq_vcr.engine import CassetteSession, RecordMode, SessionOptions, SessionStats, patch_triples
+from groq_vcr.engine import CassetteSession, RecordMode, RetryAfter, SessionOptions, SessionStats, patch_triples
+from groq_vcr.engine._reply import retry_after_headers
 from groq_vcr.redaction import Redactor
 
 OPTIONS_KEY = "groq_vcr_options"
@@ -134,6 +138,8 @@ def _vcrpy_headers(value: Any) -> dict[str, list[str]]:
 
 def _request_body(request: VcrRequest) -> bytes:
     body = request.body or b""
+    if isinstance(body, dict | list):  # aiohttp's ``json=``, which vcrpy's stub hands over unserialised
+        return json.dumps(body).encode("utf-8")  # what aiohttp sends (its default serializer is json.dumps)
     return body.encode("utf-8") if isinstance(body, str) else bytes(body)
 
 
@@ -177,6 +183,22 @@ def to_vcrpy_response(response: Response) -> dict[str, Any]:
         "headers": {name: list(values) for name, values in response.headers.items()},
         "body": {"string": response.body_bytes},
     }
+
+
+def _fast_retry_after(response: dict[str, Any], mode: RetryAfter) -> dict[str, Any]:
+    """``response`` with ``retry-after`` rewritten as the httpx path does. vcrpy's stubs serve requests, urllib3,
+    aiohttp...: clients that read only ``retry-after`` (urllib3's ``Retry(respect_retry_after_header=True)``
+    really sleeps on it), so ``fast`` sets it to 0 here, as ``zero`` does."""
+    if mode == RetryAfter.FAST:
+        mode = RetryAfter.ZERO
+    headers = [(name, value) for name, values in response["headers"].items() for value in values]
+    rewritten = retry_after_headers(headers, mode)
+    if rewritten is headers:
+        return response
+    merged: dict[str, list[str]] = {}
+    for name, value in rewritten:
+        merged.setdefault(name, []).append(value)
+    return {**response, "headers": merged}
 
 
 def merge_vcrpy_request(original: Request, hooked: VcrRequest) -> Request:
@@ -303,11 +325,7 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
     # --- what vcrpy's own stubs (requests, aiohttp, ...) call --------------------------------------------
     def _probe(self, vcr_request: VcrRequest) -> Probe | None:
         assert self.session is not None
-        body = vcr_request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif not isinstance(body, bytes):
-            body = vcr_request.body_bytes or b""
+        body = _request_body(vcr_request)
         return self.session.probe(vcr_request.method, vcr_request.uri, body, dict(vcr_request.headers))
 
     def can_play_response_for(self, request: VcrRequest) -> bool:
@@ -328,7 +346,8 @@ class GroqCassette(VcrCassette):  # type: ignore[misc]
             if played is None:
                 raise LookupError(f"no recorded response for {request.method} {request.uri}")
             found = played.interaction
-        return to_vcrpy_response(found.response)
+        assert self.session is not None
+        return _fast_retry_after(to_vcrpy_response(found.response), self.session.options.retry_after)
 
     @property
     def write_protected(self) -> bool:
@@ -413,6 +432,8 @@ class SafePersister:
         self.extra_paths = getattr(inner, "extra_paths", [])
 
     def load_cassette(self, cassette_path: str, serializer: Any) -> Any:
+        for path in (Path(cassette_path), *(Path(p) for p in self.extra_paths)):
+            _refuse_hostile_yaml(path)
         return self.inner.load_cassette(cassette_path, serializer=serializer)
 
     def save_cassette(self, cassette_path: str, cassette_dict: dict[str, Any], serializer: Any) -> None:
@@ -426,14 +447,18 @@ class SafePersister:
         text = serialize(redacted, serializer)
         path = Path(cassette_path)
         self.redactor.assert_clean(text, path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise save_error(path, exc) from None  # one line naming the cassette and the cause
         self.saved = True
 
     def _request(self, request: VcrRequest) -> VcrRequest:
         redactor = self.redactor
         headers = {name: redactor.redact_header(name, str(value)) for name, value in request.headers.items()}
         body = request.body
+        if isinstance(body, dict | list):
+            body = _request_body(request)
         if isinstance(body, bytes | str) and body:
             content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
             body = redactor.redact_body(body, content_type)
@@ -451,6 +476,19 @@ class SafePersister:
             content_type = next((v[0] for k, v in headers.items() if k.lower() == "content-type" and v), None)
             out["body"] = {**response["body"], "string": redactor.redact_body(body, content_type)}
         return out
+
+
+def _refuse_hostile_yaml(path: Path) -> None:
+    """Raise :class:`CassetteFormatError` when ``path`` nests too deep, repeats a key, or holds aliases that
+    expand far past the file (vcrpy's loader would build it, and the next save would write it expanded)."""
+    try:
+        handle = path.open("rb")
+    except OSError:
+        return  # missing or unreadable: vcrpy's own loader says so
+    with handle:
+        refused = structure_error(handle, aliases=True)
+    if refused is not None:
+        raise refused.with_path(path)
 
 
 def _compressed(headers: dict[str, list[str]]) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from groq_vcr.cassette import Cassette, Request, Response
+from groq_vcr.cassette import Cassette, Request, Response, structure_error
 from groq_vcr.redaction._detect import Detector, merge_spans
 from groq_vcr.redaction._rules import mask_secret
 
@@ -188,6 +188,9 @@ class _Scan:
             return
         if not (head.lstrip().startswith(("---", "version", "{", "interactions", "#")) or "\ninteractions:" in head):
             return
+        refused = structure_error(self.text, aliases=True)  # walking the nodes would expand aliases
+        if refused is not None:
+            raise refused.with_path(self.source) if self.source else refused
         try:
             loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
             root = yaml.compose(self.text, Loader=loader)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import yaml
-
 from tests.docs._blocks import DOCS, blocks
 
 GROQ_VCR_BIN = Path(sys.executable).parent
@@ -57,7 +56,7 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 def test_the_tutorial_runs_step_by_step(tmp_path: Path) -> None:
     (test_file,) = [b for b in blocks(PAGE) if b.file_name]
     (shown_output,) = [b for b in blocks(PAGE) if b.language == "text"]
-    serve, record, replay, proxy = _commands()
+    serve, record, replay, _proxy = _commands()
     assert serve[:2] == ["groq-vcr", "fake-server"]
 
     # 1. Write the test.

@@ -52,7 +52,7 @@ NOT_RUN = {
     "pytest -n 2 --splits 3 --group 1 --groq-vcr-report=report-1.json   # on each machine: groups 1, 2, 3": (
         "tests/e2e/test_sharded_suite.py runs a sharded suite and the merge"
     ),
-    "groq-vcr check cassettes/ && groq-vcr scan cassettes/             # format + secrets": (
+    "groq-vcr check tests/cassettes/ && groq-vcr scan tests/cassettes/   # format + secrets": (
         "tools/ci-replay.sh runs these in CI"
     ),
     "pytest --record-mode=once tests/test_usage.py                        # record, with GROQ_API_KEY set "

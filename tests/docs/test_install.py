@@ -31,7 +31,8 @@ def test_the_built_wheel_and_sdist_pass_twine_check(tmp_path: Path) -> None:
     assert build.text.startswith("uv build ")
     uv = shutil.which("uv")
     assert uv is not None
-    built = _run([uv, "build", "--out-dir", str(tmp_path), str(ROOT)], ROOT)
+    # --offline: the build backend (hatchling) is in uv's cache since uv built this checkout; no network.
+    built = _run([uv, "build", "--offline", "--out-dir", str(tmp_path), str(ROOT)], ROOT)
     assert built.returncode == 0, built.stderr
     (wheel,) = tmp_path.glob("groq_vcr-*-py3-none-any.whl")
     (sdist,) = tmp_path.glob("groq_vcr-*.tar.gz")

@@ -144,9 +144,8 @@ def test_the_manual_workflow_is_the_repositorys() -> None:
     assert workflow == (ROOT / ".github" / "workflows" / "drift.yml").read_text(encoding="utf-8")
 
 
-def test_the_readme_fault_example_is_the_manuals_tested_one() -> None:
-    section = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## Fault injection\n", 1)[1]
-    match = _BLOCK.search(section)
-    assert match is not None
-    assert match.group(1) == "python"
-    assert match.group(2) == example_files()["test_groq_faults.py"]
+def test_the_readme_points_to_the_fault_manual_whose_examples_run_here() -> None:
+    """The README's fault section moved to docs/faults.md (the examples this module runs); the README links it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "[Fault injection](docs/faults.md)" in readme
+    assert "test_groq_faults.py" in example_files()

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "demo": "demo._command:demo",
     "diff": "_diff:diff",
     "drift": "drift._command:drift",
+    "fake-server": "_fake_server:fake_server",
     "scan": "_scan:scan",
     "redact": "_redact:redact",
     "serve": "_serve:serve",

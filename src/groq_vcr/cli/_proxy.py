@@ -20,6 +20,12 @@ from groq_vcr.errors import GroqVcrError
     help="Where requests are forwarded; the cassette records this URL.",
 )
 @click.option(
+    "--record-as",
+    metavar="URL",
+    help="The base URL the cassette records instead of --upstream's, e.g. https://api.groq.com when the "
+    "upstream is groq-vcr fake-server, so the cassette replays with the default client.",
+)
+@click.option(
     "--cassette",
     "cassette_path",
     required=True,
@@ -36,7 +42,7 @@ from groq_vcr.errors import GroqVcrError
     help="all: forward and record every request (re-recorded requests replace old ones). "
     "new_episodes: answer requests the cassette already holds, forward and record the others.",
 )
-def proxy(upstream: str, cassette_path: Path, port: int, host: str, record_mode: str) -> None:
+def proxy(upstream: str, record_as: str | None, cassette_path: Path, port: int, host: str, record_mode: str) -> None:
     """Forward requests to the upstream and record them into a cassette, redacted.
 
     Point a client's base URL at the printed address instead of https://api.groq.com and make your calls:
@@ -61,6 +67,8 @@ def proxy(upstream: str, cassette_path: Path, port: int, host: str, record_mode:
 
     try:
         check_upstream(upstream)
+        if record_as:
+            check_upstream(record_as)
         options = SessionOptions(
             record_mode=RecordMode(record_mode),
             redactor=redactor_for(Path.cwd()),
@@ -75,8 +83,9 @@ def proxy(upstream: str, cassette_path: Path, port: int, host: str, record_mode:
     def report_save_error(exc: BaseException) -> None:
         click.echo(f"error: {cassette_path} was not saved: {exc}", err=True)
 
-    recorder = RecordingProxy(upstream, session, on_save_error=report_save_error)
-    notes = [f"Recording {upstream} into {cassette_path} (record mode {record_mode})."]
+    recorder = RecordingProxy(upstream, session, on_save_error=report_save_error, record_as=record_as)
+    shown = f"{upstream} (recorded as {record_as})" if record_as else upstream
+    notes = [f"Recording {shown} into {cassette_path} (record mode {record_mode})."]
     run_foreground(recorder.app(), host, port, notes)
     recorder.close()
     if recorder.save_error is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -30,10 +30,17 @@ def fail(message: str, hint: str) -> click.exceptions.Exit:
     return click.exceptions.Exit(EXIT_USAGE)
 
 
-def run_foreground(app: ASGIApp, host: str, port: int, notes: Sequence[str] = ()) -> ServerHandle:
+def run_foreground(
+    app: ASGIApp,
+    host: str,
+    port: int,
+    notes: Sequence[str] = (),
+    announce: Callable[[str], Sequence[str]] | None = None,
+) -> ServerHandle:
     """Serve ``app`` until SIGINT or SIGTERM; the first stdout line is ``Serving on http://HOST:PORT``.
 
-    ``notes`` go to stderr after that line, so stdout stays easy for scripts to read. Returns the stopped
+    ``announce(base_url)`` gives more stdout lines to print after it (such as the variables to export);
+    ``notes`` go to stderr after those, so stdout stays easy for scripts to read. Returns the stopped
     server's handle. A port that cannot be bound exits with code 2.
     """
     from groq_vcr.servers import run_in_thread
@@ -52,6 +59,8 @@ def run_foreground(app: ASGIApp, host: str, port: int, notes: Sequence[str] = ()
             raise fail(str(exc), "pass --port 0 to pick a free port, or stop what is using that one.") from None
         try:
             click.echo(f"Serving on {handle.base_url}")
+            for line in announce(handle.base_url) if announce else ():
+                click.echo(line)
             for note in notes:
                 click.echo(note, err=True)
             click.echo("Press Ctrl+C to stop.", err=True)

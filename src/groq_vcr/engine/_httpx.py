@@ -257,7 +257,9 @@ def _answer(module: ModuleType, session: CassetteSession, request: Any, found: P
 
 def _begin(session: CassetteSession, request: Any, body: bytes, response: Any, started: int) -> PendingRecording:
     head = response_head_from_httpx(response, time.perf_counter_ns() - started, request.method)
-    return session.begin_recording(request_from_httpx(request, body), head)
+    recorded = request_from_httpx(request, body)
+    recorded.url = session.options.recorded_url(recorded.url)
+    return session.begin_recording(recorded, head)
 
 
 def _tee(module: ModuleType, response: Any, pending: PendingRecording) -> Any:
@@ -290,7 +292,7 @@ def _sync_handler(module: ModuleType, original: Callable[..., Any]) -> Callable[
         if session is None:
             return original(self, request)
         body = request.read()
-        found = session.probe(request.method, str(request.url), body, request.headers)
+        found = session.probe(request.method, session.options.recorded_url(str(request.url)), body, request.headers)
         if found is None:  # the user's filters drop it: straight to the network, unrecorded
             return original(self, request)
         answer = _answer(module, session, request, found)
@@ -322,7 +324,7 @@ def _async_handler(module: ModuleType, original: Callable[..., Any]) -> Callable
         if session is None:
             return await original(self, request)
         body = await request.aread()
-        found = session.probe(request.method, str(request.url), body, request.headers)
+        found = session.probe(request.method, session.options.recorded_url(str(request.url)), body, request.headers)
         if found is None:  # the user's filters drop it: straight to the network, unrecorded
             return await original(self, request)
         answer = _answer(module, session, request, found)

@@ -8,6 +8,7 @@ by the moment they run, in go-vcr's vocabulary.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,7 +22,36 @@ from groq_vcr.errors import GroqVcrError
 from groq_vcr.faults import FaultPlan
 from groq_vcr.redaction import Redactor
 
-__all__ = ["LivePacing", "RecordMode", "RetryAfter", "SessionOptions"]
+__all__ = [
+    "GROQ_ORIGIN",
+    "STAND_IN_ENV",
+    "LivePacing",
+    "RecordMode",
+    "RetryAfter",
+    "SessionOptions",
+    "stand_ins_from_env",
+]
+
+GROQ_ORIGIN = "https://api.groq.com"
+STAND_IN_ENV = "GROQ_VCR_STAND_IN"
+"""Environment variable: origins (comma-separated) of local stand-ins for Groq, such as ``groq-vcr fake-server``."""
+
+
+def stand_ins_from_env() -> tuple[str, ...]:
+    """The origins ``GROQ_VCR_STAND_IN`` names, without trailing slashes; a malformed one is a clear error."""
+    origins = []
+    for item in os.environ.get(STAND_IN_ENV, "").split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest:
+            raise GroqVcrError(
+                f"{STAND_IN_ENV}={item.strip()!r} is not an origin; give scheme, host and port, "
+                "e.g. http://127.0.0.1:8765 (what groq-vcr fake-server prints)"
+            )
+        origins.append(origin)
+    return tuple(origins)
 
 
 class RecordMode(enum.StrEnum):
@@ -115,6 +145,10 @@ class SessionOptions:
     verify_strict: bool = False
     """In verify mode, count added fields as drift too."""
 
+    stand_ins: tuple[str, ...] = field(default_factory=stand_ins_from_env)
+    """Origins of local stand-ins for Groq (``GROQ_VCR_STAND_IN``): a request sent to one is matched and recorded
+    as if sent to https://api.groq.com, so its cassette replays with the default client and no base URL."""
+
     pacing: LivePacing | None = None
     """Paces live requests (recording, verify, re-recording an expired cassette) within the rate limits."""
 
@@ -122,6 +156,13 @@ class SessionOptions:
     """Asked before saving; the pytest plugin answers False for a failed test (nothing half-recorded is kept)."""
     on_close: Callable[[SessionStats], None] | None = None
     """Told what happened once the cassette is closed (the end-of-run summary collects these)."""
+
+    def recorded_url(self, url: str) -> str:
+        """``url`` as it is matched and recorded: a stand-in's origin becomes https://api.groq.com."""
+        for origin in self.stand_ins:
+            if url == origin or url.startswith((origin + "/", origin + "?")):
+                return GROQ_ORIGIN + url[len(origin) :]
+        return url
 
     def __post_init__(self) -> None:
         headers: object = self.match_headers

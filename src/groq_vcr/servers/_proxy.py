@@ -118,10 +118,13 @@ class RecordingProxy:
         *,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         on_save_error: Callable[[BaseException], None] | None = None,
+        record_as: str | None = None,
     ) -> None:
         if session.record_mode not in PROXY_RECORD_MODES:
             raise GroqVcrError(f"the proxy records with mode 'all' or 'new_episodes', not {str(session.record_mode)!r}")
         self.upstream = check_upstream(upstream)
+        self.record_as = check_upstream(record_as) if record_as else self.upstream
+        """The base URL the cassette records (``--record-as``; the upstream's by default)."""
         self.session = session
         self.timeout = timeout
         self.on_save_error = on_save_error
@@ -157,10 +160,11 @@ class RecordingProxy:
         path = raw.decode("latin-1").split("?", 1)[0] if isinstance(raw, bytes) and raw else request.url.path
         query = request.scope.get("query_string", b"").decode("latin-1")
         url = self.upstream_url(path, query)
+        recorded_url = self.record_as + url[len(self.upstream) :]
         body = await request.body()
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _NOT_FORWARDED]
         outgoing = httpx.Request(request.method, url, headers=headers, content=body)
-        found = self.session.probe(request.method, url, body, outgoing.headers)
+        found = self.session.probe(request.method, recorded_url, body, outgoing.headers)
         played = None if found is None else self.session.lookup(found)
         if played is not None:
             return replay_response(played.interaction)
@@ -174,7 +178,9 @@ class RecordingProxy:
             )
             return error_response(502, message, "groq_vcr_upstream_error", "upstream_unreachable")
         head = response_head_from_httpx(upstream, time.perf_counter_ns() - started, outgoing.method)
-        pending = self.session.begin_recording(request_from_httpx(outgoing, body), head)
+        recorded = request_from_httpx(outgoing, body)
+        recorded.url = recorded_url
+        pending = self.session.begin_recording(recorded, head)
         self._in_flight += 1
         return _PassThrough(self, upstream, pending)
 

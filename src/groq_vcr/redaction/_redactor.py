@@ -42,6 +42,18 @@ class Redactor:
         self._headers: dict[tuple[str, str], str] = {}
         """(name, value) -> the redacted value: a cassette repeats the same headers in every interaction."""
 
+    def learn(self, headers: Headers, url: str = "") -> None:
+        """Take every credential value in ``headers``/``url`` as a secret from now on (see ``Detector.learn``)."""
+        if self._detector.learn(headers, url):
+            # memoised results were computed without the new secret
+            self._masked_urls.clear()
+            self._headers.clear()
+
+    def learn_interaction(self, interaction: Interaction) -> None:
+        """Learn the credentials a recorded exchange carries (the request's, and the cookies the server set)."""
+        self.learn(interaction.request.headers, interaction.request.url)
+        self.learn(interaction.response.headers)
+
     def _redact(self, text: str, structural: Callable[[str], list[Span]] | None = None) -> str:
         # Replacing can in rare overlaps leave a fresh match; loop to the fixed point (bounded).
         for _ in range(4):
@@ -128,6 +140,7 @@ class Redactor:
 
     def redact_request(self, request: Request) -> Request:
         """A redacted copy of ``request`` (also used to normalise a live request before matching)."""
+        self.learn(request.headers, request.url)
         body, headers, content_length = self._redact_message(
             request.body, request.headers, request.content_length, request.header("Content-Type")
         )
@@ -153,6 +166,7 @@ class Redactor:
 
     def redact_response(self, response: Response) -> Response:
         """A redacted copy of ``response``."""
+        self.learn(response.headers)
         body, headers, content_length = self._redact_message(
             response.body, response.headers, response.content_length, response.header("Content-Type")
         )
@@ -168,6 +182,7 @@ class Redactor:
 
     def redact_interaction(self, interaction: Interaction) -> Interaction:
         """A redacted copy of ``interaction``."""
+        self.learn_interaction(interaction)
         return Interaction(
             request=self.redact_request(interaction.request),
             response=self.redact_response(interaction.response),
@@ -175,7 +190,13 @@ class Redactor:
         )
 
     def redact_cassette(self, cassette: Cassette) -> Cassette:
-        """A redacted copy of ``cassette`` (extra top-level keys included)."""
+        """A redacted copy of ``cassette`` (extra top-level keys included).
+
+        Every credential in the cassette is learnt first, so a cookie set by a later response is also removed
+        where an earlier body quoted it.
+        """
+        for interaction in cassette.interactions:
+            self.learn_interaction(interaction)
         return Cassette(
             interactions=[self.redact_interaction(i) for i in cassette.interactions],
             version=cassette.version,

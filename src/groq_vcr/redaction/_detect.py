@@ -15,6 +15,7 @@ redaction edits them in place and never re-serialises them.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -376,11 +377,19 @@ class Detector:
         return None
 
     def _json_spans(self, text: str, offset: int = 0) -> list[Span]:
-        if not self.field_names and not self.field_paths:
+        escaped = "\\u" in text  # a secret may be spelled (wholly or partly) in \uXXXX escapes
+        if not self.field_names and not self.field_paths and not escaped:
             return []
         spans: list[Span] = []
 
         def visit(path: JsonPath, start: int, end: int) -> None:
+            if escaped and text[start] == '"' and "\\u" in text[start:end]:
+                decoded = json.loads(text[start:end])
+                found = self.text_spans(decoded)
+                if found:
+                    redacted = json.dumps(apply_spans(decoded, found), ensure_ascii=False)
+                    spans.append(Span(offset + start, offset + end, found[0].rule, redacted))
+                    return
             rule = self._json_field_matches(path)
             if rule is None:
                 return
@@ -398,7 +407,7 @@ class Detector:
         return spans
 
     def _sse_spans(self, text: str) -> list[Span]:
-        if not self.field_names and not self.field_paths:
+        if not self.field_names and not self.field_paths and "\\u" not in text:
             return []
         spans: list[Span] = []
         for m in re.finditer(r"(?m)^data:[ ]?(.*?)\r?$", text):

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from groq_vcr.cassette import Body, Cassette, Headers, Interaction, Request, Response
+from groq_vcr._content_coding import content_codings, decode_body
+from groq_vcr.cassette import Body, Cassette, Headers, Interaction, Request, Response, body_text_or_bytes
 from groq_vcr.errors import SecretFoundError
 from groq_vcr.redaction._detect import Detector, Span, apply_spans
 from groq_vcr.redaction._rules import PLACEHOLDER, RedactionRules
@@ -139,8 +140,16 @@ class Redactor:
         return redacted, new_headers, content_length
 
     def redact_request(self, request: Request) -> Request:
-        """A redacted copy of ``request`` (also used to normalise a live request before matching)."""
+        """A redacted copy of ``request`` (also used to normalise a live request before matching).
+
+        A compressed body is decoded first and stored decoded, without its ``Content-Encoding``.
+        """
         self.learn(request.headers, request.url)
+        decoded = _decoded(request.body, request.headers)
+        if decoded is not None:
+            body, headers = decoded
+            length = len(body) if isinstance(body, bytes) else len(body.encode("utf-8"))
+            request = dataclasses.replace(request, body=body, headers=headers, content_length=length)
         body, headers, content_length = self._redact_message(
             request.body, request.headers, request.content_length, request.header("Content-Type")
         )
@@ -165,8 +174,12 @@ class Redactor:
         )
 
     def redact_response(self, response: Response) -> Response:
-        """A redacted copy of ``response``."""
+        """A redacted copy of ``response``; a compressed body is stored decoded (``uncompressed: true``)."""
         self.learn(response.headers)
+        decoded = _decoded(response.body, response.headers)
+        if decoded is not None:
+            body, headers = decoded
+            response = dataclasses.replace(response, body=body, headers=headers, content_length=-1, uncompressed=True)
         body, headers, content_length = self._redact_message(
             response.body, response.headers, response.content_length, response.header("Content-Type")
         )
@@ -257,3 +270,25 @@ def _adjust_content_length_header(headers: Headers, old: Body, new: Body) -> Non
     for name, values in headers.items():
         if name.lower() == "content-length":
             headers[name] = [new_length if v == old_length else v for v in values]
+
+
+def _decoded(body: Body, headers: Headers) -> tuple[Body, Headers] | None:
+    """``body`` decoded by its ``Content-Encoding`` with the headers a decoded body has, or None when plain.
+
+    Never edit bytes inside a compressed frame: a secret there would survive (or the frame break). Raises
+    :class:`~groq_vcr._content_coding.UndecodableBody` when the body cannot be decoded, so it is never stored.
+    """
+    if not isinstance(body, bytes) or not body:
+        return None  # a text body was decoded already (the header is left from the live exchange)
+    codings = content_codings(headers)
+    if not codings:
+        return None
+    plain = decode_body(codings, body)
+    length = str(len(plain))
+    kept: Headers = {}
+    for name, values in headers.items():
+        lowered = name.lower()
+        if lowered == "content-encoding":
+            continue
+        kept[name] = [length] * len(values) if lowered == "content-length" else list(values)
+    return body_text_or_bytes(plain), kept

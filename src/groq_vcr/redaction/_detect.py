@@ -35,6 +35,7 @@ from groq_vcr.redaction._rules import (
     is_placeholder,
     parse_json_path,
 )
+from groq_vcr.redaction._stream import split_secret_spans
 
 __all__ = ["Detector", "Span", "apply_spans", "merge_spans"]
 
@@ -406,10 +407,16 @@ class Detector:
             return []
         return spans
 
+    def _split_secret_finds(self, joined: str) -> list[tuple[int, int, str]]:
+        return [(s.start, s.end, s.replacement) for s in merge_spans(self.text_spans(joined))]
+
     def _sse_spans(self, text: str) -> list[Span]:
+        spans: list[Span] = [
+            Span(start, end, "split-secret", payload, 0)
+            for start, end, payload in split_secret_spans(text, self._split_secret_finds)
+        ]
         if not self.field_names and not self.field_paths and "\\u" not in text:
-            return []
-        spans: list[Span] = []
+            return spans
         for m in re.finditer(r"(?m)^data:[ ]?(.*?)\r?$", text):
             payload = m.group(1)
             if payload[:1] in ("{", "["):

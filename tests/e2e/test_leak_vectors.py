@@ -26,9 +26,12 @@ import groq
 import httpx
 import pytest
 import zstandard
+from click.testing import CliRunner
 
 import groq_vcr
 from groq_vcr._content_coding import decode_body
+from groq_vcr.cassette import Cassette, Interaction, Request, Response, dump_cassette
+from groq_vcr.cli import cli
 from groq_vcr.redaction import Redactor
 from groq_vcr.testing import FakeGroqConfig, FakeGroqServer, make_fake_api_key, serve_fake_groq
 
@@ -387,3 +390,46 @@ def test_a_credential_value_is_removed_in_every_encoding(vector: str, echo: str,
         assert _reassembled(replayed.text) == "REDACTED"
     elif "coding=" in query:
         assert replayed.json()["error"] == "invalid token REDACTED"
+
+
+# --- nothing prints a secret ----------------------------------------------------------------------------------
+
+
+def test_a_replay_miss_never_prints_the_key_in_its_url_or_body(echo: str, tmp_path: Path) -> None:
+    key = make_fake_api_key()
+    cassette = tmp_path / "miss.yaml"
+    with groq_vcr.use_cassette(cassette, record_mode="all"), httpx.Client() as client:
+        client.post(f"{echo}/echo?note=x", json={"prompt": "a"}, headers={"Authorization": "Token abcdefgh12345678"})
+    escaped = "".join(f"\\u{ord(c):04x}" for c in key)
+    replay = groq_vcr.use_cassette(cassette, record_mode="none")
+    with replay, pytest.raises(groq_vcr.NoMatchError) as caught, httpx.Client() as client:
+        client.post(
+            f"{echo}/echo?note={key}",
+            content=('{"prompt": "' + escaped + '"}').encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+    message = str(caught.value)
+    assert "No recorded interaction matches" in message
+    _assert_no_trace(message, key, "the miss message")
+
+
+def test_show_masks_a_key_split_across_stream_events_unless_asked(tmp_path: Path) -> None:
+    key = make_fake_api_key()
+    events = "".join(
+        f"data: {json.dumps({'choices': [{'index': 0, 'delta': {'content': key[i : i + 3]}}]})}\n\n"
+        for i in range(0, len(key), 3)
+    )
+    cassette = tmp_path / "split.yaml"
+    recorded = Interaction(
+        request=Request(method="POST", url="https://api.groq.com/openai/v1/chat/completions", body="{}"),
+        response=Response(
+            code=200, status="200 OK", headers={"Content-Type": ["text/event-stream"]}, body=events + "data: [DONE]\n\n"
+        ),
+    )
+    cassette.write_text(dump_cassette(Cassette(interactions=[recorded])))
+    shown = CliRunner().invoke(cli, ["show", str(cassette), "--full"])
+    assert shown.exit_code == 0, shown.output
+    _assert_no_trace(shown.output, key, "groq-vcr show")
+    assert "gsk_REDACTED" in shown.output
+    unmasked = CliRunner().invoke(cli, ["show", str(cassette), "--full", "--show-secrets"])
+    assert key in unmasked.output

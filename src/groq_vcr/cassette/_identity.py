@@ -184,6 +184,10 @@ class Probe:
         self.tag = tag
         """The values of the matched headers (see :attr:`RequestKey.tag`)."""
 
+    def masked(self, text: str) -> str:
+        """``text`` (a message about this request) with the secrets the masker knows replaced."""
+        return self._mask(text, b"", "")[0]
+
     @functools.cached_property
     def body(self) -> Any:
         """The canonical (masked, parsed) body."""

@@ -426,6 +426,8 @@ class SafePersister:
         }
         text = serialize(redacted, serializer)
         path = Path(cassette_path)
+        values = {"requests": [r._to_dict() for r in redacted["requests"]], "responses": redacted["responses"]}
+        self.redactor.assert_clean_values(values, text, path)
         self.redactor.assert_clean(text, path)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)

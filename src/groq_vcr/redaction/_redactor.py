@@ -16,7 +16,7 @@ from groq_vcr.cassette import Body, Cassette, Headers, Interaction, Request, Res
 from groq_vcr.errors import SecretFoundError
 from groq_vcr.redaction._detect import Detector, Span, apply_spans
 from groq_vcr.redaction._rules import PLACEHOLDER, RedactionRules
-from groq_vcr.redaction._scan import Finding, hit_findings, model_hits, refusal_message, scan
+from groq_vcr.redaction._scan import Finding, hit_findings, model_hits, refusal_message, scan, value_hits
 
 __all__ = ["Redactor"]
 
@@ -244,6 +244,17 @@ class Redactor:
         parsing; only when it finds something is ``text`` scanned, to name the line of each finding.
         """
         hits = model_hits(self._detector, cassette)
+        if not hits:
+            return
+        source = str(path) if path is not None else None
+        findings = self.scan_text(text, source=source) or hit_findings(hits, text, source)
+        raise SecretFoundError(refusal_message(findings, path))
+
+    def assert_clean_values(self, value: Any, text: str, path: str | Path | None = None) -> None:
+        """Like :meth:`assert_clean_cassette` for any document (a vcrpy cassette's dict) serialised as ``text``:
+        its decoded strings are checked, so no escape the writer chose (a leading U+FEFF makes every character
+        an escape) can hide a secret from the check."""
+        hits = list(value_hits(self._detector, value, "cassette"))
         if not hits:
             return
         source = str(path) if path is not None else None

@@ -7,15 +7,32 @@ accident), then that the cassette file holds no trace of it.
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import gzip
+import json
 import re
+import secrets
+import string
+import threading
+import zlib
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
+import brotli
 import groq
 import httpx
 import pytest
+import zstandard
+from click.testing import CliRunner
 
 import groq_vcr
+from groq_vcr._content_coding import decode_body
+from groq_vcr.cassette import Cassette, Interaction, Request, Response, dump_cassette
+from groq_vcr.cli import cli
+from groq_vcr.redaction import Redactor
 from groq_vcr.testing import FakeGroqConfig, FakeGroqServer, make_fake_api_key, serve_fake_groq
 
 MODEL = "llama-3.3-70b-versatile"
@@ -211,3 +228,208 @@ def test_user_hooks_apply_to_what_is_recorded(
     assert "X-Custom" not in interaction.request.headers  # vcrpy's filter_headers
     assert interaction.response.proto == "HTTP/1.1"
     assert interaction.response.duration > 0
+
+
+# --- secrets followed by value, through encodings ----------------------------------------------------------
+#
+# A local echo server sends back what the client sent (credentials included) in the encoding a query parameter
+# asks for. The secret is a fresh random token of no known shape, so only redaction by value can remove it.
+
+
+def _fresh_token() -> str:
+    return "tok" + "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(29))
+
+
+def _encode(coding: str, data: bytes) -> bytes:
+    if coding == "gzip":
+        return gzip.compress(data, mtime=0)
+    if coding == "deflate":  # raw deflate, as some servers send it
+        packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+        return packer.compress(data) + packer.flush()
+    if coding == "br":
+        return bytes(brotli.compress(data))
+    if coding == "zstd":
+        return bytes(zstandard.ZstdCompressor().compress(data))
+    return data
+
+
+class _Echo(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        query = parse_qs(urlsplit(self.path).query)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        token = (self.headers.get("Authorization") or " ").split(" ", 1)[1]
+        seen = {"error": f"invalid token {token}", "cookie": self.headers.get("Cookie"), "body": body.decode()}
+        if query.get("as") == ["sse"]:
+            events = [
+                f"data: {json.dumps({'choices': [{'index': 0, 'delta': {'content': token[i : i + 3]}}]})}\n\n"
+                for i in range(0, len(token), 3)
+            ]
+            payload = ("".join(events) + "data: [DONE]\n\n").encode()
+            content_type = "text/event-stream"
+        else:
+            payload = (
+                json.dumps(seen).encode()
+                if query.get("as") != ["escaped"]
+                else json.dumps(seen).replace(token[5:15], "".join(f"\\u{ord(c):04x}" for c in token[5:15])).encode()
+            )
+            content_type = "application/json"
+        coding = (query.get("coding") or ["identity"])[0]
+        payload = _encode(coding, payload)
+        self.send_response(401 if query.get("status") == ["401"] else 200)
+        self.send_header("Content-Type", content_type)
+        if coding != "identity":
+            self.send_header("Content-Encoding", coding)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _value_vectors(token: str) -> dict[str, tuple[str, dict[str, str], bytes]]:
+    auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    return {
+        "401_body_quotes_a_non_gsk_token": ("status=401", auth, b"{}"),
+        "body_quotes_base64_and_percent_forms": (
+            "",
+            auth,
+            json.dumps({"b64": base64.b64encode(b"x:" + token.encode()).decode(), "pct": quote(token)}).encode(),
+        ),
+        "json_unicode_escapes_partial": ("as=escaped", auth, b"{}"),
+        "quoted_cookie_and_cookies_after_it": (
+            "",
+            {**auth, "Cookie": f'q="{token}x"; user[token]={token}y,z; last={token}z'},
+            b"{}",
+        ),
+        "brotli_response": ("coding=br", auth, b"{}"),
+        "split_across_sse_events": ("as=sse", auth, b"{}"),
+        "split_across_sse_events_gzip": ("as=sse&coding=gzip", auth, b"{}"),
+        "zstd_response": ("coding=zstd", auth, b"{}"),
+        "raw_deflate_response": ("coding=deflate", auth, b"{}"),
+        "gzip_response": ("coding=gzip", auth, b"{}"),
+        "gzip_request_body": (
+            "",
+            {**auth, "Content-Encoding": "gzip"},
+            gzip.compress(json.dumps({"prompt": token}).encode(), mtime=0),
+        ),
+    }
+
+
+VALUE_VECTORS = sorted(_value_vectors("x" * 32))
+
+
+def _traces(token: str) -> list[str]:
+    """Every form of ``token`` that must not be on disk: whole, any 12-character window, base64, percent-encoded."""
+    forms = {token, quote(token, safe=""), "".join(f"%{b:02X}" for b in token.encode())}
+    forms |= {token[i : i + 12] for i in range(len(token) - 11)}
+    forms |= {base64.b64encode(token.encode()).decode().rstrip("=")[:40]}
+    return sorted(forms)
+
+
+def _assert_no_trace(text: str, token: str, what: str) -> None:
+    for form in _traces(token):
+        assert form not in text, f"{what} holds {form!r}"
+
+
+def _decoded_bodies(path: Path) -> Iterator[str]:
+    for interaction in groq_vcr.load_cassette(path).interactions:
+        for message in (interaction.request, interaction.response):
+            body = message.body
+            if isinstance(body, bytes):
+                for coding in ("gzip", "deflate", "br", "zstd"):
+                    with contextlib.suppress(Exception):
+                        body = decode_body([coding], body)
+                        break
+                yield body.decode("latin-1")
+            else:
+                yield body
+
+
+def _reassembled(stream: str) -> str:
+    """The content a client rebuilds from a stream's deltas."""
+    pieces = [json.loads(line[6:]) for line in stream.splitlines() if line.startswith("data: {")]
+    return "".join(p["choices"][0]["delta"]["content"] for p in pieces)
+
+
+@pytest.mark.parametrize("vector", VALUE_VECTORS)
+def test_a_credential_value_is_removed_in_every_encoding(vector: str, echo: str, tmp_path: Path) -> None:
+    token = _fresh_token()
+    query, headers, body = _value_vectors(token)[vector]
+    cassette = tmp_path / "leak.yaml"
+    with groq_vcr.use_cassette(cassette, record_mode="all"), httpx.Client() as client:
+        seen = client.post(f"{echo}/echo?{query}", content=body, headers=headers)
+    assert token in seen.text + _reassembled(seen.text) or "\\u" in seen.text, "the vector did not carry its secret"
+    text = cassette.read_text()
+    _assert_no_trace(text, token, "the cassette")
+    for decoded in _decoded_bodies(cassette):
+        _assert_no_trace(decoded + _reassembled(decoded), token, "a decoded body")
+    assert not [f for f in Redactor().scan_text(text, source=str(cassette)) if token in f.excerpt]
+    # it replays (no frame was edited) with the network gone
+    with groq_vcr.use_cassette(cassette, record_mode="none"), httpx.Client() as client:
+        replayed = client.post(f"{echo}/echo?{query}", content=body, headers=headers)
+    assert replayed.status_code == seen.status_code
+    if "as=sse" in query:  # still a valid stream, whose reassembled text now holds the placeholder
+        assert _reassembled(replayed.text) == "REDACTED"
+    elif "coding=" in query:
+        assert replayed.json()["error"] == "invalid token REDACTED"
+
+
+# --- nothing prints a secret ----------------------------------------------------------------------------------
+
+
+def test_a_replay_miss_never_prints_the_key_in_its_url_or_body(echo: str, tmp_path: Path) -> None:
+    key = make_fake_api_key()
+    cassette = tmp_path / "miss.yaml"
+    with groq_vcr.use_cassette(cassette, record_mode="all"), httpx.Client() as client:
+        client.post(f"{echo}/echo?note=x", json={"prompt": "a"}, headers={"Authorization": "Token abcdefgh12345678"})
+    escaped = "".join(f"\\u{ord(c):04x}" for c in key)
+    replay = groq_vcr.use_cassette(cassette, record_mode="none")
+    with replay, pytest.raises(groq_vcr.NoMatchError) as caught, httpx.Client() as client:
+        client.post(
+            f"{echo}/echo?note={key}",
+            content=('{"prompt": "' + escaped + '"}').encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        )
+    message = str(caught.value)
+    assert "No recorded interaction matches" in message
+    _assert_no_trace(message, key, "the miss message")
+
+
+def test_show_masks_a_key_split_across_stream_events_unless_asked(tmp_path: Path) -> None:
+    key = make_fake_api_key()
+    events = "".join(
+        f"data: {json.dumps({'choices': [{'index': 0, 'delta': {'content': key[i : i + 3]}}]})}\n\n"
+        for i in range(0, len(key), 3)
+    )
+    cassette = tmp_path / "split.yaml"
+    recorded = Interaction(
+        request=Request(method="POST", url="https://api.groq.com/openai/v1/chat/completions", body="{}"),
+        response=Response(
+            code=200, status="200 OK", headers={"Content-Type": ["text/event-stream"]}, body=events + "data: [DONE]\n\n"
+        ),
+    )
+    cassette.write_text(dump_cassette(Cassette(interactions=[recorded])))
+    shown = CliRunner().invoke(cli, ["show", str(cassette), "--full"])
+    assert shown.exit_code == 0, shown.output
+    _assert_no_trace(shown.output, key, "groq-vcr show")
+    assert "gsk_REDACTED" in shown.output
+    unmasked = CliRunner().invoke(cli, ["show", str(cassette), "--full", "--show-secrets"])
+    assert key in unmasked.output

@@ -18,6 +18,7 @@ carrying a real key matches the recorded one that carries the placeholder.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from groq_vcr._content_coding import UndecodableBody, content_codings, decode_body
 from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER, GROQ_KEY_RE
 from groq_vcr.cassette._model import Request
 from groq_vcr.cassette._multipart import parse_multipart
@@ -182,6 +184,10 @@ class Probe:
         self.tag = tag
         """The values of the matched headers (see :attr:`RequestKey.tag`)."""
 
+    def masked(self, text: str) -> str:
+        """``text`` (a message about this request) with the secrets the masker knows replaced."""
+        return self._mask(text, b"", "")[0]
+
     @functools.cached_property
     def body(self) -> Any:
         """The canonical (masked, parsed) body."""
@@ -215,7 +221,14 @@ def header_tag(headers: Any, names: tuple[str, ...]) -> str:
 def probe(
     method: str, url: str, body: bytes, headers: Any, mask: Masker = mask_secrets, match_headers: tuple[str, ...] = ()
 ) -> Probe:
-    """Normalise one request for matching (secrets masked first, so recorded and live sides agree)."""
+    """Normalise one request for matching (secrets masked first, so recorded and live sides agree).
+
+    A compressed body is matched decoded, as redaction stores it.
+    """
+    coding = _header(headers, "content-encoding") if body else ""
+    if coding:
+        with contextlib.suppress(UndecodableBody):
+            body = decode_body(content_codings({"content-encoding": [coding]}), body)
     masked_url, _ = mask(url, b"", "")
     origin, target = _origin_and_target(masked_url)
     tag = header_tag(headers, match_headers) if match_headers else ""

@@ -245,11 +245,15 @@ def interaction_text(interaction: Interaction, *, full: bool = False, all_header
 )
 @click.option("--full", is_flag=True, help="Do not shorten long strings (base64 images, long answers).")
 @click.option("--headers", "all_headers", is_flag=True, help="Show every header, not only the key ones.")
-def show(cassette: Path, as_json: bool, only: tuple[int, ...], full: bool, all_headers: bool) -> None:
+@click.option("--show-secrets", is_flag=True, help="Print the cassette as it is, secrets included (never the default).")
+def show(
+    cassette: Path, as_json: bool, only: tuple[int, ...], full: bool, all_headers: bool, show_secrets: bool
+) -> None:
     """Show each interaction of CASSETTE: request line, status, duration, key headers, pretty JSON bodies, and
     SSE streams reassembled into the final message (content, reasoning, tool calls, finish reason, usage).
 
-    Everything shown is redacted, even when the cassette itself is not.
+    Everything shown is redacted, even when the cassette itself is not (secrets split across stream events,
+    escaped or compressed included), unless --show-secrets asks otherwise.
 
     \b
     Examples:
@@ -265,7 +269,9 @@ def show(cassette: Path, as_json: bool, only: tuple[int, ...], full: bool, all_h
         redactor = redactor_for(Path.cwd())
         if not cassette.is_file():
             raise InputError(f"{cassette} does not exist or is not a file")
-        loaded: Cassette = redactor.redact_cassette(load_cassette(cassette))
+        loaded: Cassette = load_cassette(cassette)
+        if not show_secrets:
+            loaded = redactor.redact_cassette(loaded)
     except GroqVcrError as exc:
         if isinstance(exc, InputError):
             hint = "check the path; record one with: groq-vcr record -o CASSETTE --curl '...'"

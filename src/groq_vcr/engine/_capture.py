@@ -7,11 +7,11 @@ response head when it arrives (``duration`` is the time until then), and the bod
 
 from __future__ import annotations
 
-import zlib
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
+from groq_vcr._content_coding import UndecodableBody, content_codings, decode_body
 from groq_vcr.cassette import (
     Headers,
     Request,
@@ -107,33 +107,21 @@ def response_head_from_httpx(response: Any, duration_ns: int, request_method: st
     )
 
 
-def _decoder_for(encoding: str) -> Any:
-    if encoding == "gzip":
-        return zlib.decompressobj(zlib.MAX_WBITS | 16)
-    if encoding == "deflate":
-        return zlib.decompressobj()
-    return None
-
-
 def finish_response(head: Response, raw_body: bytes) -> Response:
     """Attach the body read off the wire to ``head``.
 
-    A gzip/deflate body is stored decompressed with ``uncompressed: true`` and without its
+    A compressed body (gzip, deflate, br, zstd) is stored decompressed with ``uncompressed: true`` and without its
     ``Content-Encoding``/``Content-Length`` headers, as Go's transport records a body it decompressed:
     cassettes stay reviewable and replay serves plain bytes.
     """
-    encodings = [e.strip().lower() for v in head.headers.get("Content-Encoding", []) for e in v.split(",") if e.strip()]
+    encodings = content_codings({"Content-Encoding": head.headers.get("Content-Encoding", [])})
     body = raw_body
     uncompressed = False
     if encodings and raw_body:
         try:
-            for encoding in reversed(encodings):
-                decoder = _decoder_for(encoding)
-                if decoder is None:
-                    raise ValueError(encoding)
-                body = decoder.decompress(body) + decoder.flush()
+            body = decode_body(encodings, raw_body)
             uncompressed = True
-        except (ValueError, zlib.error):
+        except UndecodableBody:  # kept as it came: redaction refuses to store it, with the reason
             body, uncompressed = raw_body, False
     headers = head.headers
     content_length = head.content_length

@@ -119,7 +119,23 @@ def describe_miss(
     """The message of a replay miss: the request, where we looked, the closest interaction and the fix.
 
     ``missing``: there is no cassette file at all (deleted, or never recorded); the fix is ``record_hint``.
+    The message goes through the request's masker: it never prints a secret (URL, decoded body differences).
     """
+    return request.masked(
+        _describe_miss(request, player, cassette_path, rerecord_hint, record_mode, missing, record_hint, repeats_hint)
+    )
+
+
+def _describe_miss(
+    request: Probe,
+    player: Player,
+    cassette_path: str,
+    rerecord_hint: str,
+    record_mode: str,
+    missing: bool,
+    record_hint: str,
+    repeats_hint: str,
+) -> str:
     lines = [f"No recorded interaction matches {request.method} {request.raw_url}"]
     if missing:
         lines.append(f"  cassette file is missing: {cassette_path} (record mode {record_mode!r})")

@@ -129,7 +129,7 @@ class CassetteSession:
         action = self.options.on_expired
         if action is OnExpired.RERECORD and self.options.live_available:
             self.expired_message = f"{message}; re-recording it"
-            log.debug("%s", self.expired_message)
+            self._debug("%s", self.expired_message)
             self.record_mode = RecordMode.ALL
             self._replace_all = True
             return
@@ -160,7 +160,7 @@ class CassetteSession:
         if request_filter is not None:
             filtered = request_filter(live)
             if filtered is None:
-                log.debug("%s %s: dropped by the request filter, sent live and not recorded", method, url)
+                self._debug("%s %s: dropped by the request filter, sent live and not recorded", method, url)
                 return None
             live = filtered
         found = probe(live.method, live.url, live.body_bytes, live.headers, self.options.redactor.mask, tagged)
@@ -195,10 +195,12 @@ class CassetteSession:
 
     def _lookup(self, request: Probe) -> Played | None:
         if self.options.verify:
-            log.debug("%s %s: verify mode, sending live to compare with %s", request.method, request.raw_url, self.path)
+            self._debug(
+                "%s %s: verify mode, sending live to compare with %s", request.method, request.raw_url, self.path
+            )
             return None
         if self.record_mode is RecordMode.ALL:
-            log.debug("%s %s: record mode 'all', sending live (%s)", request.method, request.raw_url, self.path)
+            self._debug("%s %s: record mode 'all', sending live (%s)", request.method, request.raw_url, self.path)
             return None
         played = self._play(request)
         if played is not None:
@@ -206,7 +208,7 @@ class CassetteSession:
                 url = self.options.redactor.redact_url(request.raw_url)
                 raise NoMatchError(_no_response_message(request.method, url, played.index, self.path))
             if log.isEnabledFor(logging.DEBUG):
-                log.debug(
+                self._debug(
                     "%s %s: replaying #%d from %s (chosen among %d recorded with this method and URL)",
                     request.method,
                     request.raw_url,
@@ -216,9 +218,9 @@ class CassetteSession:
                 )
             return played
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s", self._explain_miss(request))
+            self._debug("%s", self._explain_miss(request))
         if self.may_record:
-            log.debug("%s %s: no match in %s, recording", request.method, request.raw_url, self.path)
+            self._debug("%s %s: no match in %s, recording", request.method, request.raw_url, self.path)
             return None
         message = describe_miss(
             request,
@@ -306,7 +308,9 @@ class CassetteSession:
             recording = waiting.pop(0)
             if not waiting:
                 del self._held[request.key]
-        log.debug("%s %s: answered by #%d, recorded in this session", request.method, request.raw_url, recording.index)
+        self._debug(
+            "%s %s: answered by #%d, recorded in this session", request.method, request.raw_url, recording.index
+        )
         return Played(recording.index, recording.finish())
 
     @property
@@ -335,6 +339,11 @@ class CassetteSession:
             if (self.player.recorded_probe(index).key if current is loaded else self.player.key_of(old)) not in new_keys
         ]
         return [*kept, *recorded]
+
+    def _debug(self, message: str, *args: object) -> None:
+        """Log to ``groq_vcr.match`` (the ``--groq-vcr-log`` match log), secrets masked by this session's redactor."""
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s", self.options.redactor.redact_url(message % args if args else message))
 
     def save(self) -> bool:
         """Write the cassette if anything was recorded (never in verify mode). Returns whether it wrote."""

@@ -41,6 +41,7 @@ from vcr.matchers import requests_match
 from vcr.request import Request as VcrRequest
 from vcr.serialize import serialize
 
+from groq_vcr._content_coding import content_codings, decode_body
 from groq_vcr._settings import VcrpyCassettes
 from groq_vcr.cassette import (
     MISSING,
@@ -446,6 +447,8 @@ class SafePersister:
         }
         text = serialize(redacted, serializer)
         path = Path(cassette_path)
+        values = {"requests": [r._to_dict() for r in redacted["requests"]], "responses": redacted["responses"]}
+        self.redactor.assert_clean_values(values, text, path)
         self.redactor.assert_clean(text, path)
         try:
             write_atomic(path, text)
@@ -459,6 +462,13 @@ class SafePersister:
         body = request.body
         if isinstance(body, dict | list):
             body = _request_body(request)
+        if isinstance(body, bytes) and body and _compressed({k: [v] for k, v in headers.items()}):
+            body = decode_body(content_codings({k: [v] for k, v in headers.items()}), body)
+            headers = {
+                k: str(len(body)) if k.lower() == "content-length" else v
+                for k, v in headers.items()
+                if k.lower() != "content-encoding"
+            }
         if isinstance(body, bytes | str) and body:
             content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
             body = redactor.redact_body(body, content_type)
@@ -470,9 +480,18 @@ class SafePersister:
             name: [redactor.redact_header(name, str(v)) for v in (values if isinstance(values, list) else [values])]
             for name, values in (response.get("headers") or {}).items()
         }
-        out = {**response, "headers": headers}
         body = (response.get("body") or {}).get("string")
-        if isinstance(body, bytes | str) and body and not _compressed(headers):
+        if isinstance(body, bytes) and body and _compressed(headers):
+            # decoded before redaction, stored decoded (as vcrpy's decode_compressed_response does)
+            body = decode_body(content_codings(headers), body)
+            headers = {
+                k: [str(len(body))] if k.lower() == "content-length" else v
+                for k, v in headers.items()
+                if k.lower() != "content-encoding"
+            }
+            response = {**response, "body": {**response["body"], "string": body}}
+        out = {**response, "headers": headers}
+        if isinstance(body, bytes | str) and body:
             content_type = next((v[0] for k, v in headers.items() if k.lower() == "content-type" and v), None)
             out["body"] = {**response["body"], "string": redactor.redact_body(body, content_type)}
         return out

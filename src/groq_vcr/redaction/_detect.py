@@ -15,14 +15,16 @@ redaction edits them in place and never re-serialises them.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from json import decoder as _json_decoder
 from urllib.parse import unquote_plus
 
 from groq_vcr._groq_api import GROQ_KEY_PLACEHOLDER, GROQ_KEY_RE, KEY_PREFIX
 from groq_vcr.cassette import parse_multipart
+from groq_vcr.redaction._known import KnownSecrets, basic_credentials
 from groq_vcr.redaction._rules import (
     BUILTIN_HEADERS,
     BUILTIN_QUERY_PARAMS,
@@ -33,6 +35,7 @@ from groq_vcr.redaction._rules import (
     is_placeholder,
     parse_json_path,
 )
+from groq_vcr.redaction._stream import split_secret_spans
 
 __all__ = ["Detector", "Span", "apply_spans", "merge_spans"]
 
@@ -46,8 +49,6 @@ _AUTH_TEXT_RE = re.compile(
 )
 _API_KEY_TEXT_RE = re.compile(rf"(?i)api[-_]?key[\"']?[ \t]*[:=][ \t]*[\"']?({_TOKEN})")
 _COOKIE_TEXT_RE = re.compile(r"(?i)(?<![A-Za-z0-9-])(set-)?cookie[\"']?[ \t]*:[ \t]*")
-_COOKIE_PAIR_RE = re.compile(r"([!#$%&*+\-.^_`|~0-9A-Za-z]+)=([^;\s\"',\\]*)")
-_COOKIE_SEP_RE = re.compile(r"[ \t]*;[ \t]*")
 _CLOUDFLARE_COOKIE_RE = re.compile(
     r"(?<![A-Za-z0-9])(__cf_bm|cf_clearance|__cflb|_cfuvid|__cfruid|__cfwaitingroom)=([^;\s\"',\\]+)"
 )
@@ -174,21 +175,60 @@ def _walk_json(text: str, pos: int, path: JsonPath, visit: Callable[[JsonPath, i
     return pos
 
 
-def _cookie_pair_spans(text: str, pos: int, rule: str, *, first_only: bool) -> list[Span]:
-    spans: list[Span] = []
-    while True:
-        pair = _COOKIE_PAIR_RE.match(text, pos)
-        if pair is None:
+_TEXT_VALUE_STOPS = frozenset(";\"',\\ \t\r\n")
+_HEADER_VALUE_STOPS = frozenset(";\r\n")
+
+
+def cookie_pairs(text: str, pos: int, *, first_only: bool, in_header: bool) -> list[tuple[int, int]]:
+    """Where each cookie value is in ``text`` from ``pos`` (a ``Cookie`` list, or a ``Set-Cookie``'s first pair).
+
+    A real parser rather than a pattern: quoted values (``q="a b"``, the quotes kept), names such as
+    ``user[token]``, values with commas, and every cookie after a quoted one. In free text (``in_header`` false)
+    an unquoted value also ends at a blank or a quote, as a header line quoted in a body does.
+    """
+    stops = _HEADER_VALUE_STOPS if in_header else _TEXT_VALUE_STOPS
+    out: list[tuple[int, int]] = []
+    size = len(text)
+    while pos < size:
+        while pos < size and text[pos] in " \t":
+            pos += 1
+        equals = pos
+        while equals < size and text[equals] not in "=;\r\n" and (in_header or text[equals] not in " \t\"'\\"):
+            equals += 1
+        if equals == pos or equals >= size or text[equals] != "=":
             break
-        value = pair.group(2)
-        if value and not is_placeholder(value):
-            spans.append(Span(pair.start(2), pair.end(2), rule, PLACEHOLDER))
+        start = equals + 1
+        if start < size and text[start] == '"':
+            close = text.find('"', start + 1)
+            line_end = min((i for i in (text.find("\n", start), text.find("\r", start)) if i >= 0), default=size)
+            end = close if 0 <= close < line_end else line_end
+            value = (start + 1, end)
+            end = end + 1 if end == close else end
+        else:
+            end = start
+            while end < size and text[end] not in stops:
+                end += 1
+            stripped = end
+            while stripped > start and text[stripped - 1] in " \t":
+                stripped -= 1
+            value = (start, stripped)
+        out.append(value)
         if first_only:
             break
-        sep = _COOKIE_SEP_RE.match(text, pair.end())
-        if sep is None:
+        while end < size and text[end] in " \t":
+            end += 1
+        if end >= size or text[end] != ";":
             break
-        pos = sep.end()
+        pos = end + 1
+    return out
+
+
+def _cookie_pair_spans(text: str, pos: int, rule: str, *, first_only: bool, in_header: bool = False) -> list[Span]:
+    spans: list[Span] = []
+    for start, end in cookie_pairs(text, pos, first_only=first_only, in_header=in_header):
+        value = text[start:end]
+        if value and not is_placeholder(value):
+            spans.append(Span(start, end, rule, PLACEHOLDER))
     return spans
 
 
@@ -205,13 +245,18 @@ class Detector:
         self.field_paths = tuple((rule, parse_json_path(rule)) for rule in rules.json_fields if is_json_path(rule))
         self.form_names = frozenset(n.lower() for n in self.field_names) | self.query_params
         self.patterns = tuple((p, re.compile(p)) for p in rules.patterns)
+        self.known = KnownSecrets()
+        """Credential values seen in requests (and cookies a server set): secrets wherever else they appear."""
 
     def text_spans(self, text: str) -> list[Span]:
         """Spans of the text rules: Groq keys, auth and cookie lines, bearer tokens, URL passwords, patterns."""
+        spans: list[Span] = [
+            Span(start, end, "known-secret", _secret_replacement(secret), 1)
+            for start, end, secret in self.known.find(text)
+        ]
         low = text.lower()  # cheap literal gates: the case-insensitive regexes are slow on megabyte bodies
         if not self.patterns and not any(gate in low for gate in _TEXT_GATES):
-            return []  # most strings (header values, most bodies) hold no word any text rule needs
-        spans: list[Span] = []
+            return spans  # most strings (header values, most bodies) hold no word any text rule needs
         if _KEY_GATE in text:
             spans.extend(
                 Span(m.start(), m.end(), "groq-api-key", GROQ_KEY_PLACEHOLDER, 0) for m in GROQ_KEY_RE.finditer(text)
@@ -252,13 +297,46 @@ class Detector:
                     spans.append(Span(start, end, f"pattern /{source}/", PLACEHOLDER))
         return spans
 
+    def learn(self, headers: Mapping[str, list[str]], url: str = "") -> bool:
+        """Remember every credential value in ``headers`` and ``url`` as a known secret; whether any was new.
+
+        Sensitive headers of any scheme (a ``Basic`` token also decoded), every cookie value, and the secret
+        query parameters.
+        """
+        new = False
+        for name, values in headers.items():
+            lowered = name.lower()
+            if lowered not in self.headers:
+                continue
+            for value in values:
+                if lowered in ("cookie", "set-cookie"):
+                    pairs = cookie_pairs(value, 0, first_only=lowered == "set-cookie", in_header=True)
+                    for start, end in pairs:
+                        new |= self.known.learn(value[start:end])
+                    continue
+                token = value.strip()
+                if lowered in _AUTH_HEADERS:
+                    scheme = _AUTH_VALUE_RE.match(token)
+                    if scheme is not None:
+                        token = scheme.group(2).strip()
+                        if scheme.group(1).lower() == "basic":
+                            for secret in basic_credentials(token):
+                                new |= self.known.learn(secret)
+                new |= self.known.learn(token)
+        query_start = url.find("?")
+        if query_start >= 0:
+            for m in re.finditer(r"([^&;=#]*)=([^&;#]*)", url[query_start + 1 :]):
+                if unquote_plus(m.group(1)).lower() in self.query_params:
+                    new |= self.known.learn(unquote_plus(m.group(2)))
+        return new
+
     def header_spans(self, name: str, value: str) -> list[Span]:
         """Structural spans of a header value (only for sensitive headers)."""
         lowered = name.lower()
         if lowered not in self.headers or not value.strip():
             return []
         if lowered in ("cookie", "set-cookie"):
-            spans = _cookie_pair_spans(value, 0, lowered, first_only=lowered == "set-cookie")
+            spans = _cookie_pair_spans(value, 0, lowered, first_only=lowered == "set-cookie", in_header=True)
             if spans or "=" in value or is_placeholder(value.strip()):
                 return spans
             return [Span(0, len(value), lowered, PLACEHOLDER)]
@@ -300,11 +378,19 @@ class Detector:
         return None
 
     def _json_spans(self, text: str, offset: int = 0) -> list[Span]:
-        if not self.field_names and not self.field_paths:
+        escaped = "\\u" in text  # a secret may be spelled (wholly or partly) in \uXXXX escapes
+        if not self.field_names and not self.field_paths and not escaped:
             return []
         spans: list[Span] = []
 
         def visit(path: JsonPath, start: int, end: int) -> None:
+            if escaped and text[start] == '"' and "\\u" in text[start:end]:
+                decoded = json.loads(text[start:end])
+                found = self.text_spans(decoded)
+                if found:
+                    redacted = json.dumps(apply_spans(decoded, found), ensure_ascii=False)
+                    spans.append(Span(offset + start, offset + end, found[0].rule, redacted))
+                    return
             rule = self._json_field_matches(path)
             if rule is None:
                 return
@@ -321,10 +407,16 @@ class Detector:
             return []
         return spans
 
+    def _split_secret_finds(self, joined: str) -> list[tuple[int, int, str]]:
+        return [(s.start, s.end, s.replacement) for s in merge_spans(self.text_spans(joined))]
+
     def _sse_spans(self, text: str) -> list[Span]:
-        if not self.field_names and not self.field_paths:
-            return []
-        spans: list[Span] = []
+        spans: list[Span] = [
+            Span(start, end, "split-secret", payload, 0)
+            for start, end, payload in split_secret_spans(text, self._split_secret_finds)
+        ]
+        if not self.field_names and not self.field_paths and "\\u" not in text:
+            return spans
         for m in re.finditer(r"(?m)^data:[ ]?(.*?)\r?$", text):
             payload = m.group(1)
             if payload[:1] in ("{", "["):

@@ -11,11 +11,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from groq_vcr.cassette import Body, Cassette, Headers, Interaction, Request, Response
+from groq_vcr._content_coding import content_codings, decode_body
+from groq_vcr.cassette import Body, Cassette, Headers, Interaction, Request, Response, body_text_or_bytes
 from groq_vcr.errors import SecretFoundError
 from groq_vcr.redaction._detect import Detector, Span, apply_spans
 from groq_vcr.redaction._rules import PLACEHOLDER, RedactionRules
-from groq_vcr.redaction._scan import Finding, hit_findings, model_hits, refusal_message, scan
+from groq_vcr.redaction._scan import Finding, hit_findings, model_hits, refusal_message, scan, value_hits
 
 __all__ = ["Redactor"]
 
@@ -41,6 +42,18 @@ class Redactor:
         self._names: dict[str, str] = {}
         self._headers: dict[tuple[str, str], str] = {}
         """(name, value) -> the redacted value: a cassette repeats the same headers in every interaction."""
+
+    def learn(self, headers: Headers, url: str = "") -> None:
+        """Take every credential value in ``headers``/``url`` as a secret from now on (see ``Detector.learn``)."""
+        if self._detector.learn(headers, url):
+            # memoised results were computed without the new secret
+            self._masked_urls.clear()
+            self._headers.clear()
+
+    def learn_interaction(self, interaction: Interaction) -> None:
+        """Learn the credentials a recorded exchange carries (the request's, and the cookies the server set)."""
+        self.learn(interaction.request.headers, interaction.request.url)
+        self.learn(interaction.response.headers)
 
     def _redact(self, text: str, structural: Callable[[str], list[Span]] | None = None) -> str:
         # Replacing can in rare overlaps leave a fresh match; loop to the fixed point (bounded).
@@ -127,7 +140,16 @@ class Redactor:
         return redacted, new_headers, content_length
 
     def redact_request(self, request: Request) -> Request:
-        """A redacted copy of ``request`` (also used to normalise a live request before matching)."""
+        """A redacted copy of ``request`` (also used to normalise a live request before matching).
+
+        A compressed body is decoded first and stored decoded, without its ``Content-Encoding``.
+        """
+        self.learn(request.headers, request.url)
+        decoded = _decoded(request.body, request.headers)
+        if decoded is not None:
+            body, headers = decoded
+            length = len(body) if isinstance(body, bytes) else len(body.encode("utf-8"))
+            request = dataclasses.replace(request, body=body, headers=headers, content_length=length)
         body, headers, content_length = self._redact_message(
             request.body, request.headers, request.content_length, request.header("Content-Type")
         )
@@ -152,7 +174,12 @@ class Redactor:
         )
 
     def redact_response(self, response: Response) -> Response:
-        """A redacted copy of ``response``."""
+        """A redacted copy of ``response``; a compressed body is stored decoded (``uncompressed: true``)."""
+        self.learn(response.headers)
+        decoded = _decoded(response.body, response.headers)
+        if decoded is not None:
+            body, headers = decoded
+            response = dataclasses.replace(response, body=body, headers=headers, content_length=-1, uncompressed=True)
         body, headers, content_length = self._redact_message(
             response.body, response.headers, response.content_length, response.header("Content-Type")
         )
@@ -168,6 +195,7 @@ class Redactor:
 
     def redact_interaction(self, interaction: Interaction) -> Interaction:
         """A redacted copy of ``interaction``."""
+        self.learn_interaction(interaction)
         return Interaction(
             request=self.redact_request(interaction.request),
             response=self.redact_response(interaction.response),
@@ -175,7 +203,13 @@ class Redactor:
         )
 
     def redact_cassette(self, cassette: Cassette) -> Cassette:
-        """A redacted copy of ``cassette`` (extra top-level keys included)."""
+        """A redacted copy of ``cassette`` (extra top-level keys included).
+
+        Every credential in the cassette is learnt first, so a cookie set by a later response is also removed
+        where an earlier body quoted it.
+        """
+        for interaction in cassette.interactions:
+            self.learn_interaction(interaction)
         return Cassette(
             interactions=[self.redact_interaction(i) for i in cassette.interactions],
             version=cassette.version,
@@ -216,6 +250,17 @@ class Redactor:
         findings = self.scan_text(text, source=source) or hit_findings(hits, text, source)
         raise SecretFoundError(refusal_message(findings, path))
 
+    def assert_clean_values(self, value: Any, text: str, path: str | Path | None = None) -> None:
+        """Like :meth:`assert_clean_cassette` for any document (a vcrpy cassette's dict) serialised as ``text``:
+        its decoded strings are checked, so no escape the writer chose (a leading U+FEFF makes every character
+        an escape) can hide a secret from the check."""
+        hits = list(value_hits(self._detector, value, "cassette"))
+        if not hits:
+            return
+        source = str(path) if path is not None else None
+        findings = self.scan_text(text, source=source) or hit_findings(hits, text, source)
+        raise SecretFoundError(refusal_message(findings, path))
+
     def assert_clean(self, text: str, path: str | Path | None = None) -> None:
         """Raise :class:`SecretFoundError` when ``text`` (about to be written to ``path``) holds a secret."""
         findings = self.scan_text(text, source=str(path) if path is not None else None)
@@ -236,3 +281,25 @@ def _adjust_content_length_header(headers: Headers, old: Body, new: Body) -> Non
     for name, values in headers.items():
         if name.lower() == "content-length":
             headers[name] = [new_length if v == old_length else v for v in values]
+
+
+def _decoded(body: Body, headers: Headers) -> tuple[Body, Headers] | None:
+    """``body`` decoded by its ``Content-Encoding`` with the headers a decoded body has, or None when plain.
+
+    Never edit bytes inside a compressed frame: a secret there would survive (or the frame break). Raises
+    :class:`~groq_vcr._content_coding.UndecodableBody` when the body cannot be decoded, so it is never stored.
+    """
+    if not isinstance(body, bytes) or not body:
+        return None  # a text body was decoded already (the header is left from the live exchange)
+    codings = content_codings(headers)
+    if not codings:
+        return None
+    plain = decode_body(codings, body)
+    length = str(len(plain))
+    kept: Headers = {}
+    for name, values in headers.items():
+        lowered = name.lower()
+        if lowered == "content-encoding":
+            continue
+        kept[name] = [length] * len(values) if lowered == "content-length" else list(values)
+    return body_text_or_bytes(plain), kept

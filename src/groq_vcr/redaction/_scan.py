@@ -21,7 +21,7 @@ from groq_vcr.cassette import Cassette, Request, Response, structure_error
 from groq_vcr.redaction._detect import Detector, merge_spans
 from groq_vcr.redaction._rules import mask_secret
 
-__all__ = ["Finding", "ModelHit", "hit_findings", "model_hits", "refusal_message", "scan"]
+__all__ = ["Finding", "ModelHit", "hit_findings", "model_hits", "refusal_message", "scan", "value_hits"]
 
 
 @dataclass(frozen=True)
@@ -393,18 +393,19 @@ def _message_hits(
             yield ModelHit(index, f"{where} (a field)", span.rule)
 
 
-def _value_hits(detector: Detector, value: object, field: str) -> Iterable[ModelHit]:
+def value_hits(detector: Detector, value: object, field: str) -> Iterable[ModelHit]:
+    """Every secret in the strings of ``value`` (nested dicts, lists, bytes), by field."""
     if isinstance(value, str):
         yield from (ModelHit(None, field, span.rule) for span in detector.text_spans(value))
     elif isinstance(value, bytes):
-        yield from _value_hits(detector, value.decode("latin-1"), field)
+        yield from value_hits(detector, value.decode("latin-1"), field)
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _value_hits(detector, key, f"{field} (key)")
-            yield from _value_hits(detector, item, f"{field}.{key}")
+            yield from value_hits(detector, key, f"{field} (key)")
+            yield from value_hits(detector, item, f"{field}.{key}")
     elif isinstance(value, list | tuple):
         for position, item in enumerate(value):
-            yield from _value_hits(detector, item, f"{field}[{position}]")
+            yield from value_hits(detector, item, f"{field}[{position}]")
 
 
 def model_hits(detector: Detector, cassette: Cassette) -> list[ModelHit]:
@@ -415,7 +416,7 @@ def model_hits(detector: Detector, cassette: Cassette) -> list[ModelHit]:
     for index, interaction in enumerate(cassette.interactions):
         hits.extend(_message_hits(detector, interaction.request, "request", index, seen))
         hits.extend(_message_hits(detector, interaction.response, "response", index, seen))
-    hits.extend(_value_hits(detector, cassette.extra, "top level"))
+    hits.extend(value_hits(detector, cassette.extra, "top level"))
     return hits
 
 

@@ -14,9 +14,19 @@ from pathlib import Path
 
 import click
 
-from groq_vcr.cassette import Cassette, dump_cassette, file_stamp, load_cassette, update_cassette, write_atomic
+from groq_vcr.cassette import (
+    VCRPY,
+    Cassette,
+    cassette_kind,
+    dump_cassette,
+    file_stamp,
+    load_cassette,
+    update_cassette,
+    write_atomic,
+)
 from groq_vcr.cassette._patch import patch_text
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from groq_vcr.cli._residue import residue_findings
 from groq_vcr.cli._scan import build_redactor, iter_files, read_text, rule_options
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.redaction import Finding, Redactor
@@ -76,6 +86,11 @@ def redact_file(redactor: Redactor, path: Path, *, check: bool) -> Outcome:
         elif not changed and findings:
             raise GroqVcrError(_not_removable(path, findings))
         return Outcome(path, findings, changed)
+    if not findings and "interactions" in text and cassette_kind(path) == VCRPY:
+        # A vcrpy cassette is redacted as text; what hides from the text (a gzip body) needs converting first.
+        hidden = residue_findings(redactor, path, text)
+        if hidden:
+            raise GroqVcrError(_not_removable(path, hidden))
     if path.suffix.lower() == ".json":
         new_text = redactor.redact_body(text, "application/json")
         assert isinstance(new_text, str)

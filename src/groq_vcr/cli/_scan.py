@@ -15,6 +15,7 @@ import click
 from groq_vcr._settings import load_settings, read_settings
 from groq_vcr.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from groq_vcr.cli._cassette_folders import looked_up_folders, no_cassette_found
+from groq_vcr.cli._residue import residue_findings
 from groq_vcr.errors import GroqVcrError
 from groq_vcr.redaction import Finding, RedactionRules, Redactor
 
@@ -65,7 +66,9 @@ def scan_paths(redactor: Redactor, paths: Sequence[Path]) -> tuple[list[Finding]
     count = 0
     for path in iter_files(paths):
         text, _ = read_text(path)
-        findings.extend(redactor.scan_text(text, source=str(path)))
+        found = redactor.scan_text(text, source=str(path))
+        # What the text cannot show (compressed, escaped, split, learnt by value) but redact would remove.
+        findings.extend(found or residue_findings(redactor, path, text))
         count += 1
     return findings, count
 

@@ -115,3 +115,20 @@ def test_scan_finds_what_redact_check_finds(vector: str, tmp_path: Path, monkeyp
     assert fixed.exit_code == 0, fixed.output
     again = runner.invoke(cli, ["scan", name])
     assert again.exit_code == 0, again.output
+
+
+def test_scan_masks_every_secret_of_a_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    key = make_fake_api_key()
+    first, second = key[:30], key[10:50]
+    text = _v2("ok", {}).replace(
+        "        method: POST\n",
+        f"        headers:\n            Cookie:\n                - a={first}; b={second}\n        method: POST\n",
+        1,
+    )
+    (tmp_path / "c.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["scan", "c.yaml"])
+    assert result.exit_code == 1
+    assert result.output.count("(interaction 0, request.headers.Cookie[0])") == 2
+    windows = {key[i : i + 12] for i in range(len(key) - 11)}
+    assert not [window for window in windows if window in result.output]

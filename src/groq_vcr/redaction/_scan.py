@@ -90,6 +90,23 @@ class _Located:
 _BINARY_TAG = "tag:yaml.org,2002:binary"
 
 
+@dataclass
+class _Hit:
+    """A secret the structural rules found in a scalar, before its excerpt is built."""
+
+    loc: _Located
+    rule: str
+    secret: str
+    line: int
+    column: int
+    offset: int | None
+    """Where the secret is in the raw text (None: not there verbatim, e.g. inside ``!!binary``)."""
+    start: int
+    """Where it is in the scalar's decoded value."""
+    shown: str
+    siblings: list[tuple[int, int, str]]
+
+
 def _mapping_get(node: yaml.Node, key: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
@@ -221,6 +238,10 @@ class _Scan:
         raw: list[tuple[int, int, str]] = [
             (s.start, s.end, s.rule) for s in merge_spans(self.detector.text_spans(self.text))
         ]
+        covered = {(s, e) for s, e, _ in raw}
+        structural = [hit for loc in self.located for hit in self._structural(loc, raw, covered)]
+        # Every secret found on a line is masked in every excerpt of that line, whichever pass found it.
+        every = [*raw, *((h.offset, h.offset + len(h.secret), h.rule) for h in structural if h.offset is not None)]
         findings: list[Finding] = []
         for start, end, rule in raw:
             line, column = self._position(start)
@@ -230,21 +251,24 @@ class _Scan:
                     rule=rule,
                     line=line,
                     column=column,
-                    excerpt=self._excerpt(self.text, start, end, raw),
+                    excerpt=self._excerpt(self.text, start, end, every),
                     source=self.source,
                     interaction=loc.interaction if loc else None,
                     field=loc.field if loc else None,
                 )
             )
-        covered = {(s, e) for s, e, _ in raw}
-        for loc in self.located:
-            findings.extend(self._structural(loc, raw, covered))
+        for hit in structural:
+            if hit.offset is not None:
+                excerpt = self._excerpt(self.text, hit.offset, hit.offset + len(hit.secret), every)
+            else:
+                excerpt = self._excerpt(hit.shown, hit.start, hit.start + len(hit.secret), hit.siblings)
+            findings.append(
+                Finding(hit.rule, hit.line, hit.column, excerpt, self.source, hit.loc.interaction, hit.loc.field)
+            )
         findings.sort(key=lambda f: (f.line, f.column, f.rule))
         return findings
 
-    def _structural(
-        self, loc: _Located, raw: list[tuple[int, int, str]], covered: set[tuple[int, int]]
-    ) -> list[Finding]:
+    def _structural(self, loc: _Located, raw: list[tuple[int, int, str]], covered: set[tuple[int, int]]) -> list[_Hit]:
         node = loc.node
         value = str(node.value)
         detector = self.detector
@@ -266,32 +290,17 @@ class _Scan:
             spans = []
         if binary:
             spans.extend(detector.text_spans(value))  # the raw pass cannot see inside base64
-        findings = []
+        hits = []
         merged = merge_spans(spans)
+        shown = "".join(c if c.isprintable() else "." for c in value)
+        siblings = [(s.start, s.end, s.rule) for s in merged]
         for span in merged:
             secret = value[span.start : span.end]
             line, column, offset = self._find_in_text(node, secret)
             if offset is not None and any(s <= offset < e for s, e, _ in raw):
                 continue  # the raw pass already reported it
-            if offset is not None:
-                excerpt = self._excerpt(
-                    self.text, offset, offset + len(secret), [*raw, (offset, offset + len(secret), span.rule)]
-                )
-            else:
-                shown = "".join(c if c.isprintable() else "." for c in value)
-                excerpt = self._excerpt(shown, span.start, span.end, [(s.start, s.end, s.rule) for s in merged])
-            findings.append(
-                Finding(
-                    rule=span.rule,
-                    line=line,
-                    column=column,
-                    excerpt=excerpt,
-                    source=self.source,
-                    interaction=loc.interaction,
-                    field=loc.field,
-                )
-            )
-        return findings
+            hits.append(_Hit(loc, span.rule, secret, line, column, offset, span.start, shown, siblings))
+        return hits
 
     def _find_in_text(self, node: yaml.ScalarNode, secret: str) -> tuple[int, int, int | None]:
         """Where ``secret`` (from the scalar's value) is in the raw text; the scalar's start when not found."""

@@ -16,6 +16,7 @@ from groq.types.chat import ChatCompletion, ChatCompletionChunk
 import groq_vcr
 from groq_vcr import Cassette, GroqVcrError, Interaction, Request, Response
 from groq_vcr.cassette import _sse as sse
+from groq_vcr.cassette import reassemble
 from groq_vcr.schema._compare import SchemaReport, compare
 from groq_vcr.schema._drift import compare_cassettes, interaction_label, pair_interactions
 from groq_vcr.schema._infer import Schema, schema_of, schema_of_body, schema_of_chunks, schema_of_json, schema_of_sse
@@ -276,7 +277,7 @@ def _events(body: str) -> list[str]:
 def test_extra_stream_chunk_with_a_known_shape_is_silent() -> None:
     events = _events(STREAM)
     longer = "".join([*events[:2], events[1].replace('"Oi"', '" tudo bem?"'), *events[2:]])
-    assert sse.reassemble(longer).content == "Oi tudo bem?!"
+    assert reassemble(longer).content == "Oi tudo bem?!"
     assert compare(schema_of_sse(STREAM), schema_of_sse(longer)).changes == ()
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from openai._streaming import SSEDecoder as OpenAIDecoder
 
 from groq_vcr.cassette import _sse as sse
+from groq_vcr.cassette import reassemble
 
 DATA = Path(__file__).parent.parent / "data" / "responses"
 STREAM = (DATA / "chat_stream.sse").read_bytes()
@@ -117,7 +118,7 @@ def test_split_and_parse_agree_with_both_sdks(lines: list[tuple[str, str]], data
 
 
 def test_reassemble_reference_stream() -> None:
-    summary = sse.reassemble(STREAM)
+    summary = reassemble(STREAM)
     assert summary.content == "Oi!"
     assert summary.finish_reason == "stop"
     assert summary.model == "moonshotai/kimi-k2-instruct-0905"
@@ -130,7 +131,7 @@ def test_reassemble_reference_stream() -> None:
     assert summary.error is None
     assert summary.chunks == 5
     assert summary.to_message() == {"role": "assistant", "content": "Oi!"}
-    assert sse.reassemble(sse.parse_events(STREAM)) == summary
+    assert reassemble(sse.parse_events(STREAM)) == summary
 
 
 def _stream(*chunks: str, done: bool = True) -> str:
@@ -149,7 +150,7 @@ def test_reassemble_reasoning_usage_from_x_groq_and_merged_tool_calls() -> None:
         '{"index":1,"id":"call_2","type":"function","function":{"name":"now","arguments":"{}"}}]}}]}',
         '{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}],"x_groq":{"id":"req_1","usage":{"total_tokens":9}}}',
     )
-    summary = sse.reassemble(body)
+    summary = reassemble(body)
     assert summary.reasoning == "Let me think."
     assert summary.content == ""
     assert summary.finish_reason == "tool_calls"
@@ -171,7 +172,7 @@ def test_reassemble_stops_at_an_error_event_without_done() -> None:
         _stream('{"choices":[{"index":0,"delta":{"content":"Hel"}}]}', done=False)
         + 'event: error\ndata: {"error":{"message":"Service Unavailable","type":"internal_server_error"}}\n\n'
     )
-    summary = sse.reassemble(body)
+    summary = reassemble(body)
     assert summary.content == "Hel"
     assert summary.error == {"message": "Service Unavailable", "type": "internal_server_error"}
     assert not summary.terminated_by_done
@@ -179,7 +180,7 @@ def test_reassemble_stops_at_an_error_event_without_done() -> None:
 
 def test_reassemble_reports_missing_done_and_incomplete_tail() -> None:
     body = _stream('{"choices":[{"index":0,"delta":{"content":"a"}}]}', done=False) + 'data: {"choices":[]}'
-    summary = sse.reassemble(body)
+    summary = reassemble(body)
     assert summary.content == "a"
     assert summary.incomplete
     assert not summary.terminated_by_done
@@ -191,4 +192,4 @@ def test_reassemble_top_level_usage_wins_over_earlier_x_groq_usage() -> None:
         '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"x_groq":{"usage":{"total_tokens":1}}}',
         '{"choices":[],"usage":{"total_tokens":2}}',
     )
-    assert sse.reassemble(body).usage == {"total_tokens": 2}
+    assert reassemble(body).usage == {"total_tokens": 2}

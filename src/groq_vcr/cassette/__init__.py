@@ -33,7 +33,8 @@ from groq_vcr.cassette._model import (
     response_content_length,
 )
 from groq_vcr.cassette._multipart import MultipartPart, parse_multipart
-from groq_vcr.cassette._sse import SSEEvent, StreamSummary, parse_events, parse_stream, reassemble, split_events
+from groq_vcr.cassette._reassemble import reassemble
+from groq_vcr.cassette._sse import SSEEvent, parse_events, parse_stream, split_events
 from groq_vcr.cassette._storage import (
     file_stamp,
     find_cassette_files,
@@ -46,6 +47,7 @@ from groq_vcr.cassette._storage import (
     update_cassette,
     write_atomic,
 )
+from groq_vcr.cassette._stream_summary import StreamSummary
 from groq_vcr.cassette._vcrpy import GO_VCR, MISSING, VCRPY, cassette_kind, dump_v1, load_any, load_v1
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Streams that are not chat completions: the Responses API, Anthropic messages and Gemini, reassembled.
 
-Each function reads one decoded event payload into a :class:`~groq_vcr.cassette._sse.StreamSummary`, filling
+Each function reads one decoded event payload into a :class:`~groq_vcr.cassette._stream_summary.StreamSummary`, filling
 the same fields a chat completion stream fills (content, reasoning, tool calls, finish reason, usage), so that
 ``groq-vcr show`` and the schema checks read every kind of stream alike. :func:`dialect_of` tells the kinds
 apart from the first event that carries data.
@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from groq_vcr.cassette._sse import SSEEvent, StreamChoice, StreamSummary, ToolCall
+from groq_vcr.cassette._sse import SSEEvent
+from groq_vcr.cassette._stream_summary import StreamChoice, StreamSummary, ToolCall
 
 __all__ = ["CHAT", "GEMINI", "MESSAGES", "RESPONSES", "apply_event", "dialect_of", "end_event"]
 

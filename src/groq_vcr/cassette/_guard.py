@@ -57,6 +57,14 @@ def too_deep_error(mark: Any, limit: int = MAX_NESTING) -> CassetteFormatError:
     )
 
 
+def libyaml_depth_error(exc: yaml.YAMLError, limit: int = MAX_NESTING) -> CassetteFormatError | None:
+    """The too-deep refusal when ``exc`` is libyaml's own nesting limit (newer libyaml stops at its limit
+    before our scan counts past ours); None for any other YAML error, which the loader reports itself."""
+    if "maximum nesting depth" not in str(exc):
+        return None
+    return too_deep_error(getattr(exc, "problem_mark", None), limit)
+
+
 def duplicate_key_error(mark: Any, key: str, first_line: int) -> CassetteFormatError:
     """The refusal of a mapping key written a second time, at ``mark``."""
     shown = key if len(key) <= 40 else key[:37] + "..."
@@ -149,7 +157,7 @@ def structure_error(
                 continue
             if problem is not None:
                 return problem
-    except yaml.YAMLError:
-        return None
+    except yaml.YAMLError as exc:
+        return libyaml_depth_error(exc, limit)
     finally:
         loader.dispose()

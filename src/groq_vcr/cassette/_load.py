@@ -19,7 +19,7 @@ import yaml
 
 from groq_vcr.cassette._bulk import gc_paused, string_sharer
 from groq_vcr.cassette._durations import parse_go_duration
-from groq_vcr.cassette._guard import MAX_NESTING, structure_error, too_deep_error
+from groq_vcr.cassette._guard import MAX_NESTING, libyaml_depth_error, structure_error, too_deep_error
 from groq_vcr.cassette._model import Body, Cassette, Headers, Interaction, Request, Response
 from groq_vcr.cassette._resolve import GO_BOOL_WORDS
 from groq_vcr.errors import CassetteFormatError
@@ -365,8 +365,8 @@ def nesting_error(text: str, limit: int = MAX_NESTING) -> CassetteFormatError | 
                 depth -= 1
             elif event is None or isinstance(event, yaml.StreamEndEvent):
                 return None
-    except yaml.YAMLError:
-        return None
+    except yaml.YAMLError as exc:
+        return libyaml_depth_error(exc, limit)
     finally:
         loader.dispose()
 

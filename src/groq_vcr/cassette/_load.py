@@ -333,6 +333,9 @@ class _Builder:
 
 
 def _yaml_error(exc: yaml.YAMLError) -> CassetteFormatError:
+    too_deep = libyaml_depth_error(exc)
+    if too_deep is not None:
+        return too_deep
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"

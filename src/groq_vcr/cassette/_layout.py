@@ -13,15 +13,11 @@ from collections.abc import Callable
 
 import yaml
 
+from groq_vcr.cassette._load import _BaseLoader
+
 __all__ = ["EXPECTED_LAYOUT", "comment_lines", "layout_differences", "line_list"]
 
 EXPECTED_LAYOUT = "go-vcr >= 4.0.2 (gopkg.in/yaml.v3, 4-space indentation, zero-valued fields omitted)"
-
-_Scanner: type[yaml.SafeLoader]
-try:
-    _Scanner = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Scanner = yaml.SafeLoader
 
 # A field holding its zero value, which yaml.v3's omitempty drops: `transfer_encoding: []`, `host: ""`, ...
 _ZERO_FIELD = re.compile(r"^\s*(?:- )?([a-z_]+): (\[\]|\{\}|\"\"|''|0|false)\s*$")
@@ -35,7 +31,7 @@ def comment_lines(text: str) -> list[int]:
     lines: list[int] = []
     end = 0
     try:
-        for token in yaml.scan(text, Loader=_Scanner):
+        for token in yaml.scan(text, Loader=_BaseLoader):
             lines.extend(_comments_in(text, end, token.start_mark.index))
             end = max(end, token.end_mark.index)
     except yaml.YAMLError:

@@ -17,18 +17,13 @@ from typing import Any
 
 import yaml
 
+from groq_vcr.cassette._load import _BaseLoader
 from groq_vcr.cassette._model import Headers, canonical_header_name
 
 __all__ = ["FIELDS_KEY", "encode_parsed_body", "original_headers", "request_key"]
 
 FIELDS_KEY = "vcrpy_fields"
 """Top-level key of a converted cassette holding, per interaction, what vcrpy wrote and v2 has no field for."""
-
-_Loader: type[yaml.SafeLoader]
-try:
-    _Loader = yaml.CSafeLoader  # type: ignore[assignment]
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
 
 
 def _encodings(value: Any) -> list[str]:
@@ -103,7 +98,7 @@ def request_key(path: str | os.PathLike[str]) -> str | None:
     stack: list[list[Any]] = []
     try:
         with open(path, "rb") as stream:
-            for event in yaml.parse(stream, Loader=_Loader):
+            for event in yaml.parse(stream, Loader=_BaseLoader):
                 if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                     name = None
                     if stack and stack[-1][0]:

@@ -341,7 +341,7 @@ def cassette_kind(path: str | os.PathLike[str]) -> str:
             return VCRPY  # go-vcr never writes JSON
         starts_with_interactions = stripped.startswith(b"interactions:")
         if starts_with_interactions or re.match(rb"version:\s*1\s*(#.*)?$", stripped):
-            key = request_key(p)
+            key = request_key(p, whole)
             if key is not None:
                 return VCRPY if key == "uri" else GO_VCR
             # no request to tell by: vcrpy's sorted keys put `version: 1` last

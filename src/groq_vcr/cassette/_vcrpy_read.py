@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Any
@@ -91,14 +92,16 @@ def header_names_to_keep(raw: dict[Any, Any]) -> list[list[Any]] | None:
     return None if plain else entries
 
 
-def request_key(path: str | os.PathLike[str]) -> str | None:
+def request_key(path: str | os.PathLike[str], data: bytes | None = None) -> str | None:
     """``uri`` (vcrpy) or ``url`` (go-vcr) for the first recorded request's URL key, read from the start of
-    the file only; None when the file has no request or is not YAML this can read."""
+    the file only (``data``: its bytes, when the caller already read them); None when the file has no request
+    or is not YAML this can read."""
     # each open collection: [is a mapping, expecting a key, its last key, the key it sits under in its parent]
     stack: list[list[Any]] = []
     try:
-        with open(path, "rb") as stream:
-            for event in yaml.parse(stream, Loader=_BaseLoader):
+        with contextlib.ExitStack() as stack_of_files:
+            source = data if data is not None else stack_of_files.enter_context(open(path, "rb"))
+            for event in yaml.parse(source, Loader=_BaseLoader):
                 if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                     name = None
                     if stack and stack[-1][0]:
